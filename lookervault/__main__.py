@@ -1,0 +1,3 @@
+from lookervault.cli import main
+
+raise SystemExit(main())

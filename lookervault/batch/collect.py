@@ -1,0 +1,145 @@
+"""The parent's loop: feed the pool, drain results into SQLite, draw progress.
+
+Rows are committed in batches, because one transaction per object would
+spend the run in fsync; a batch closes at ``BATCH_OBJECTS`` objects,
+``BATCH_BYTES`` of compressed data or ``BATCH_SECONDS`` of age, whichever
+comes first, so memory stays bounded and little is lost to a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from lookervault import bodies
+from lookervault.batch.counters import Counters
+from lookervault.batch.pool import MAX_UNIT_DEATHS, WorkerPool
+from lookervault.batch.progress import Progress
+from lookervault.errors import LookerVaultError, WorkersFailed
+from lookervault.store.writer import SnapshotWriter
+
+log = logging.getLogger(__name__)
+
+BATCH_OBJECTS = 500
+BATCH_BYTES = 32 * 1024 * 1024
+BATCH_SECONDS = 0.5
+PROGRESS_SECONDS = 0.25
+# How long one wait on the results queue may block the loop.
+RECEIVE_TIMEOUT = 0.1
+
+
+class Collector:
+    """Run the units of one snapshot on ``pool`` and commit what comes back."""
+
+    def __init__(
+        self,
+        writer: SnapshotWriter,
+        pool: WorkerPool,
+        counters: Counters,
+        progress: Progress,
+    ):
+        self.writer = writer
+        self.pool = pool
+        self.counters = counters
+        self.progress = progress
+        self.queue_wait_seconds = 0.0
+        self._objects: list = []
+        self._failures: list = []
+        self._units: list[int] = []
+        self._bytes = 0
+        self._batch_started = time.monotonic()
+        self._last_progress = 0.0
+
+    def run(self) -> None:
+        """Return once every unit is committed; raise if the pool cannot go on."""
+        remaining = set(self.pool.units)
+        while remaining:
+            self.pool.assign()
+            message = self._receive()
+            if message is not None:
+                self._handle(message, remaining)
+            self._watch_workers(remaining)
+            if self._batch_due():
+                self.flush()
+            self._show_progress()
+        self.flush()
+        self.progress.update(self.counters.read())
+
+    def flush(self) -> None:
+        """Commit every buffered row and mark its units done."""
+        if self._objects or self._failures or self._units:
+            self.writer.write(self._objects, self._failures, self._units)
+        self._objects, self._failures, self._units = [], [], []
+        self._bytes = 0
+        self._batch_started = time.monotonic()
+
+    def _receive(self):
+        started = time.perf_counter()
+        message = self.pool.receive(RECEIVE_TIMEOUT)
+        self.queue_wait_seconds += time.perf_counter() - started
+        return message
+
+    def _handle(self, message, remaining: set[int]) -> None:
+        kind = message[0]
+        if kind == "unit":
+            _, worker, unit_id, objects, failures = message
+            self.pool.complete(worker, unit_id)
+            if unit_id in remaining:
+                remaining.discard(unit_id)
+                self._buffer(objects, failures, unit_id)
+        elif kind == "log":
+            _, level, name, text = message
+            logging.getLogger(name).log(level, "%s", text)
+        elif kind == "fatal":
+            _, worker, exit_code, text = message
+            error = LookerVaultError(f"worker {worker}: {text}")
+            error.exit_code = exit_code
+            raise error
+        elif kind == "ready":
+            log.debug("worker %d logged in", message[1])
+
+    def _buffer(self, objects, failures, unit_id: int) -> None:
+        self._objects.extend(objects)
+        self._failures.extend(failures)
+        self._units.append(unit_id)
+        self._bytes += sum(len(row.data) for row in objects)
+
+    def _watch_workers(self, remaining: set[int]) -> None:
+        for event in self.pool.check_workers():
+            log.warning("%s", event)
+        if self.pool.exhausted:
+            raise WorkersFailed(
+                "worker processes keep dying; see the messages above, and check "
+                "memory limits (dmesg shows OOM kills)"
+            )
+        while self.pool.abandoned:
+            unit_id = self.pool.abandoned.pop()
+            if unit_id in remaining:
+                remaining.discard(unit_id)
+                self._give_up(unit_id)
+
+    def _give_up(self, unit_id: int) -> None:
+        _, kind, ids = self.pool.units[unit_id]
+        message = (
+            f"a worker process died {MAX_UNIT_DEATHS} times while this unit "
+            "was in flight; the object may crash the parser or exhaust memory"
+        )
+        log.error("giving up on %d %s: %s", len(ids), kind, message)
+        self._failures.extend(bodies.failure(kind, i, None, message) for i in ids)
+        self._units.append(unit_id)
+        self.counters.add(kind, "failed", len(ids))
+
+    def _batch_due(self) -> bool:
+        if not (self._objects or self._failures or self._units):
+            return False
+        return (
+            len(self._objects) + len(self._failures) >= BATCH_OBJECTS
+            or self._bytes >= BATCH_BYTES
+            or time.monotonic() - self._batch_started >= BATCH_SECONDS
+        )
+
+    def _show_progress(self) -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_SECONDS:
+            self._last_progress = now
+            self.progress.update(self.counters.read())

@@ -1,0 +1,193 @@
+"""Plan a run: list every content type, then cut the ids into work units.
+
+Listing happens in the parent, before any worker starts: it is a few paged
+requests per type.  For *listed* types (folders, users ...) the listing is
+the content, so their rows are built here; *fetched* types yield ids that
+become work units for the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import requests
+
+from lookervault import bodies, catalog
+from lookervault.looker.client import LookerClient
+from lookervault.store.rows import FailureRow, ObjectRow
+
+log = logging.getLogger(__name__)
+
+# A listing that never returns a short page (a server ignoring offset) is
+# stopped after this many pages rather than looping forever.
+MAX_PAGES = 100_000
+LISTING_THREADS = 4
+# Object id recorded for a failure that concerns a whole listing.
+LISTING_ID = "(listing)"
+
+
+@dataclass
+class Listing:
+    """What listing one content type produced."""
+
+    kind: str
+    ids: list[str] = field(default_factory=list)
+    rows: list[ObjectRow] = field(default_factory=list)
+    failures: list[FailureRow] = field(default_factory=list)
+    duplicates: int = 0
+    requests: int = 0
+
+    @property
+    def listed(self) -> int:
+        """Objects the listing returned, once each."""
+        return len(self.ids) + len(self.rows) + len(self.failures)
+
+
+class ListingFailed(Exception):
+    """A listing page could not be read; carries the failure row."""
+
+    def __init__(self, row: FailureRow):
+        super().__init__(row.message)
+        self.row = row
+
+
+def list_all(client: LookerClient, types: tuple[str, ...], page_size: int) -> dict:
+    """List every type in ``types`` and return {type: Listing}, catalog order.
+
+    Independent types are listed concurrently; a type whose ids come from a
+    parent type is listed once its parent is.
+    """
+    needed = set(types) | {catalog.BY_NAME[t].parent for t in types} - {None}
+    roots = [
+        t for t in catalog.TYPE_NAMES if t in needed and not catalog.BY_NAME[t].parent
+    ]
+    with ThreadPoolExecutor(LISTING_THREADS) as executor:
+        futures = {t: executor.submit(list_type, client, t, page_size) for t in roots}
+        listings = {t: future.result() for t, future in futures.items()}
+    for kind in types:
+        parent = catalog.BY_NAME[kind].parent
+        if parent:
+            listings[kind] = _child_listing(kind, listings[parent])
+    return {t: listings[t] for t in types}
+
+
+def list_type(client: LookerClient, kind: str, page_size: int) -> Listing:
+    """Page through one type's listing; record a failure instead of raising."""
+    content_type = catalog.BY_NAME[kind]
+    listing = Listing(kind)
+    seen: set[str] = set()
+    try:
+        for elements, raws in _pages(client, content_type, page_size, listing):
+            _add_page(content_type, listing, seen, elements, raws)
+    except ListingFailed as exc:
+        listing.failures.append(exc.row)
+        log.error("listing %s failed: %s", kind, exc)
+    log.info(
+        "listed %d %s (%d listing requests)", listing.listed, kind, listing.requests
+    )
+    return listing
+
+
+def make_units(listings: dict[str, Listing], unit_size: int, workers: int):
+    """Cut the fetched ids into units of at most ``unit_size`` ids.
+
+    Small runs get smaller units, so that every thread has several and none
+    is left holding a long tail while the others idle.
+    """
+    total = sum(len(listing.ids) for listing in listings.values())
+    size = max(1, min(unit_size, total // max(1, workers * 4)))
+    units = []
+    for kind, listing in listings.items():
+        for start in range(0, len(listing.ids), size):
+            units.append((len(units) + 1, kind, listing.ids[start : start + size]))
+    return units
+
+
+def _pages(client, content_type, page_size, listing):
+    params = dict(content_type.list_params)
+    if content_type.summary_fields:
+        params["fields"] = ",".join(content_type.summary_fields)
+    if not content_type.paged:
+        yield _read_page(client, content_type, params, listing)
+        return
+    params.update(limit=str(page_size), sorts=content_type.id_field)
+    for page in range(MAX_PAGES):
+        params["offset"] = str(page * page_size)
+        elements, raws = _read_page(client, content_type, params, listing)
+        yield elements, raws
+        if len(elements) < page_size:
+            return
+
+
+def _read_page(client, content_type, params, listing):
+    kind = content_type.name
+    try:
+        response = client.get(content_type.list_path, params=params)
+    except requests.RequestException as exc:
+        raise ListingFailed(
+            _listing_failure(kind, None, f"request failed: {exc}")
+        ) from None
+    listing.requests += 1
+    if response.status_code != 200:
+        message = (
+            f"HTTP {response.status_code}: {bodies.error_message(response.content)}"
+        )
+        raise ListingFailed(
+            _listing_failure(kind, response.status_code, message, response.content)
+        )
+    try:
+        elements = bodies.parse(response.content)
+    except bodies.MalformedBody as exc:
+        raise ListingFailed(
+            _listing_failure(kind, 200, str(exc), response.content)
+        ) from None
+    if not isinstance(elements, list):
+        raise ListingFailed(
+            _listing_failure(kind, 200, "listing is not a JSON array", response.content)
+        )
+    raws = bodies.split_array(response.content) if content_type.listed else None
+    return elements, raws
+
+
+def _add_page(content_type, listing, seen, elements, raws) -> None:
+    for position, element in enumerate(elements):
+        value = (
+            element.get(content_type.id_field) if isinstance(element, dict) else None
+        )
+        object_id = bodies.object_id_text(value)
+        if object_id is None:
+            raw = raws[position] if raws else None
+            listing.failures.append(
+                bodies.failure(
+                    content_type.name,
+                    f"(no id #{len(listing.failures) + 1})",
+                    200,
+                    f"listed element has no usable {content_type.id_field!r}",
+                    1,
+                    raw,
+                )
+            )
+            continue
+        if object_id in seen:
+            listing.duplicates += 1
+            continue
+        seen.add(object_id)
+        if raws is None:
+            listing.ids.append(object_id)
+        else:
+            listing.rows.append(
+                bodies.pack(content_type.name, object_id, raws[position], element)
+            )
+
+
+def _child_listing(kind: str, parent: Listing) -> Listing:
+    ids = parent.ids + [row.object_id for row in parent.rows]
+    return Listing(kind, ids=ids)
+
+
+def _listing_failure(kind, status, message, body=None) -> FailureRow:
+    return bodies.failure(
+        kind, LISTING_ID, status, f"listing failed: {message}", 1, body
+    )

@@ -1,0 +1,140 @@
+"""The worker process: log in once, then fetch units of work on M threads.
+
+Everything here runs in a child process started with ``spawn`` or
+``forkserver``; the client and its sessions are built inside the child.  A
+worker never prints and never touches SQLite: it sends rows to the parent
+over the results queue and adds to the shared counters.
+
+Messages put on the results queue (all picklable tuples):
+
+* ``("ready", worker)``: logged in and taking work;
+* ``("unit", worker, unit_id, objects, failures)``: one unit, fully handled;
+* ``("fatal", worker, exit_code, message)``: the worker cannot work at all;
+* ``("log", level, logger_name, message)``: a log record for the parent.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import requests
+
+from lookervault import bodies, catalog
+from lookervault.batch.counters import Counters
+from lookervault.config import Credentials
+from lookervault.errors import LookerVaultError
+from lookervault.looker.client import LookerClient
+from lookervault.store.rows import ObjectRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What every worker process needs; picklable, holds the secret in memory only."""
+
+    credentials: Credentials
+    threads: int
+    log_level: int
+
+
+def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters):
+    """Run one worker process until it reads the stop sentinel (``None``).
+
+    ``tasks`` is this worker's own ``multiprocessing.Queue`` of
+    ``(unit_id, type, ids)``; ``results`` is the shared Manager queue.
+    """
+    # Ctrl-C reaches the whole process group; the parent alone decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _forward_logs(results, spec.log_level)
+    client = LookerClient(spec.credentials, pool_size=spec.threads)
+    try:
+        client.login()
+    except LookerVaultError as exc:
+        results.put(("fatal", index, exc.exit_code, str(exc)))
+        return
+    results.put(("ready", index))
+
+    threads = [
+        threading.Thread(target=_work, args=(index, client, tasks, results, counters))
+        for _ in range(spec.threads)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+
+
+def _work(index: int, client: LookerClient, tasks, results, counters: Counters):
+    while (task := tasks.get()) is not None:
+        unit_id, kind, ids = task
+        objects, failures = fetch_unit(client, catalog.BY_NAME[kind], ids, counters)
+        results.put(("unit", index, unit_id, objects, failures))
+
+
+def fetch_unit(client, content_type, ids, counters):
+    """Fetch every object of one unit; return (object rows, failure rows)."""
+    objects, failures = [], []
+    for object_id in ids:
+        row = fetch_object(client, content_type, object_id, counters)
+        if isinstance(row, ObjectRow):
+            objects.append(row)
+        else:
+            failures.append(row)
+    return objects, failures
+
+
+def fetch_object(client, content_type, object_id: str, counters: Counters):
+    """GET one object's detail endpoint and pack it, or describe why not."""
+    kind = content_type.name
+    path = content_type.detail_url_path(quote(object_id, safe=""))
+    try:
+        response = client.get(path)
+    except (requests.RequestException, LookerVaultError) as exc:
+        return _failed(counters, kind, object_id, None, f"request failed: {exc}")
+    counters.add(kind, "requests")
+    counters.add(kind, "bytes", len(response.content))
+    if response.status_code != 200:
+        message = (
+            f"HTTP {response.status_code}: {bodies.error_message(response.content)}"
+        )
+        log.warning("%s %s failed: %s", kind, object_id, message)
+        return _failed(
+            counters, kind, object_id, response.status_code, message, response.content
+        )
+    try:
+        row = bodies.pack(kind, object_id, response.content)
+    except bodies.MalformedBody as exc:
+        return _failed(counters, kind, object_id, 200, str(exc), response.content)
+    counters.add(kind, "fetched")
+    return row
+
+
+def _failed(counters, kind, object_id, status, message, body=None):
+    counters.add(kind, "failed")
+    return bodies.failure(kind, object_id, status, message, 1, body)
+
+
+class _QueueLogHandler(logging.Handler):
+    """Send log records to the parent, which owns stderr and the bars."""
+
+    def __init__(self, results, level):
+        super().__init__(level)
+        self.results = results
+
+    def emit(self, record):
+        try:
+            self.results.put(("log", record.levelno, record.name, self.format(record)))
+        except Exception:  # the parent is gone; nothing is left to tell
+            pass
+
+
+def _forward_logs(results, level: int) -> None:
+    root = logging.getLogger()
+    root.handlers[:] = [_QueueLogHandler(results, level)]
+    root.setLevel(level)

@@ -1,0 +1,1 @@
+"""Talking to Looker: settings, login and raw HTTP."""

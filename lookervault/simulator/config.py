@@ -1,0 +1,88 @@
+"""The simulator's settings, shared by the CLI, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from lookervault.catalog import TYPE_NAMES
+from lookervault.simulator.generate import COUNTED_TYPES
+
+# A mid-sized instance: a few hundred dashboards and looks with their owners,
+# folders, schedules and access rules.
+DEFAULT_COUNTS: dict[str, int] = {
+    "dashboards": 200,
+    "looks": 600,
+    "folders": 150,
+    "boards": 20,
+    "users": 300,
+    "groups": 30,
+    "roles": 12,
+    "permission_sets": 10,
+    "model_sets": 8,
+    "user_attributes": 15,
+    "scheduled_plans": 100,
+    "alerts": 40,
+    "lookml_models": 10,
+}
+
+
+class InvalidSimulatorConfig(ValueError):
+    """A simulator setting is out of range or names an unknown content type."""
+
+
+@dataclass
+class SimulatorConfig:
+    """Settings of one simulated Looker instance.
+
+    Crosses the process boundary to :class:`SimulatorProcess`'s child, so it
+    must stay picklable.  ``counts`` replaces the default mix as a whole: a
+    type it does not name has no objects.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    client_id: str = "lookervault"
+    # Kept out of repr() so that printing or logging a config leaks no secret.
+    client_secret: str = field(default="simulator-secret", repr=False)
+    seed: int = 1
+    counts: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COUNTS))
+    small: bool = False
+    latency_ms: float = 0.0
+    token_ttl_s: float = 3600.0
+    from_dir: str | None = None
+    fail: tuple[tuple[str, str], ...] = ()
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidSimulatorConfig` naming the first bad setting."""
+        for type_name, count in self.counts.items():
+            if type_name not in COUNTED_TYPES:
+                raise InvalidSimulatorConfig(
+                    f"unknown content type {type_name!r} in counts; "
+                    f"expected one of: {', '.join(COUNTED_TYPES)}"
+                )
+            if not isinstance(count, int) or count < 0:
+                raise InvalidSimulatorConfig(
+                    f"count of {type_name} must be a non-negative integer, "
+                    f"not {count!r}"
+                )
+        for type_name, _ in self.fail:
+            if type_name not in TYPE_NAMES:
+                raise InvalidSimulatorConfig(
+                    f"unknown content type {type_name!r} in fail; "
+                    f"expected one of: {', '.join(TYPE_NAMES)}"
+                )
+        if not 0 <= self.port <= 65535:
+            raise InvalidSimulatorConfig(f"port must be 0-65535, not {self.port}")
+        if self.latency_ms < 0:
+            raise InvalidSimulatorConfig(
+                f"latency_ms must be >= 0, not {self.latency_ms}"
+            )
+        if self.token_ttl_s <= 0:
+            raise InvalidSimulatorConfig(
+                f"token_ttl_s must be > 0, not {self.token_ttl_s}"
+            )
+        if self.from_dir is not None and not os.path.isdir(self.from_dir):
+            raise InvalidSimulatorConfig(
+                f"from_dir {self.from_dir!r} is not a directory"
+            )

@@ -1,0 +1,106 @@
+"""Run the simulator in the current process until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+import orjson
+
+from lookervault.simulator.api import Api
+from lookervault.simulator.auth import Tokens
+from lookervault.simulator.config import SimulatorConfig
+from lookervault.simulator.exports import export_tables
+from lookervault.simulator.faults import Faults
+from lookervault.simulator.generate import access, generate
+from lookervault.simulator.http import Counters, HttpProtocol
+from lookervault.simulator.record import Record
+from lookervault.simulator.store import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+# Connections get this long to flush what was already written at shutdown.
+_DRAIN_TIMEOUT_S = 1.0
+
+
+def build_store(config: SimulatorConfig) -> ObjectStore:
+    """Index the configured content: an export directory or generated objects."""
+    if config.from_dir is not None:
+        tables = export_tables(config.from_dir)
+        user = orjson.dumps(access.service_user_body(config.client_id))
+        return ObjectStore(tables, lambda: user)
+    tables, api_user = generate(
+        config.seed, config.counts, config.small, config.client_id
+    )
+    return ObjectStore(tables, api_user)
+
+
+def build_api(config: SimulatorConfig, counters: Counters) -> Api:
+    tokens = Tokens(config.client_id, config.client_secret, config.token_ttl_s)
+    faults = Faults(
+        latency_s=config.latency_ms / 1000.0,
+        fail=frozenset(
+            (type_name, str(object_id)) for type_name, object_id in config.fail
+        ),
+    )
+    return Api(build_store(config), tokens, faults, Record(), counters)
+
+
+def serve_forever(
+    config: SimulatorConfig, ready: Callable[[str], None] | None = None
+) -> None:
+    """Serve the simulated Looker API until SIGTERM or SIGINT, then return.
+
+    ``ready`` is called with the base URL (``http://HOST:PORT``, no ``/api``)
+    once the server is listening.  SIGINT stops the server unless it is
+    ignored when this is called, which is how a child process leaves Ctrl-C
+    to its parent.  Must run in the main thread, which receives signals.
+    Raises ``InvalidSimulatorConfig`` for bad settings and ``OSError`` when
+    the address cannot be bound.
+    """
+    config.validate()
+    asyncio.run(_serve(config, ready))
+
+
+async def _serve(config: SimulatorConfig, ready) -> None:
+    loop = asyncio.get_running_loop()
+    counters = Counters()
+    api = build_api(config, counters)
+    connections: set[HttpProtocol] = set()
+    server = await loop.create_server(
+        lambda: HttpProtocol(api, counters, connections),
+        config.host,
+        config.port,
+        backlog=1024,
+    )
+    port = server.sockets[0].getsockname()[1]
+    api.base_url = f"http://{config.host}:{port}"
+    stop = asyncio.Event()
+    _stop_on_signals(loop, stop)
+    total = sum(len(table) for table in api.store.tables.values())
+    logger.info("Looker simulator listening on %s with %d objects", api.base_url, total)
+    if ready is not None:
+        ready(api.base_url)
+    await stop.wait()
+    await _shut_down(server, connections)
+    logger.info("Looker simulator on %s stopped", api.base_url)
+
+
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+
+
+async def _shut_down(server: asyncio.Server, connections: set) -> None:
+    server.close()
+    for connection in list(connections):
+        connection.close()
+    await server.wait_closed()
+    deadline = asyncio.get_running_loop().time() + _DRAIN_TIMEOUT_S
+    while connections and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)

@@ -1,0 +1,1 @@
+"""The SQLite file: one snapshot per run over content-addressed blobs."""

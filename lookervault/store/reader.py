@@ -1,0 +1,96 @@
+"""Read snapshots, entries and bodies back out of the database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+
+from lookervault.errors import SnapshotNotFound
+
+CODECS = {"zlib": zlib.decompress, "none": bytes}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One run's snapshot as stored."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    status: str
+    instance_url: str
+    looker_version: str | None
+    tool_version: str
+    counts: dict
+
+    def as_dict(self) -> dict:
+        """Return the snapshot as a JSON-ready dict."""
+        return dict(self.__dict__)
+
+
+def snapshots(conn: sqlite3.Connection) -> list[Snapshot]:
+    """Return every snapshot, oldest first."""
+    rows = conn.execute(
+        "SELECT id, started_at, finished_at, status, instance_url, looker_version, "
+        "tool_version, counts FROM snapshots ORDER BY id"
+    ).fetchall()
+    return [Snapshot(*row[:-1], counts=json.loads(row[-1] or "{}")) for row in rows]
+
+
+def resolve_snapshot(conn: sqlite3.Connection, snapshot_id: int | None) -> int:
+    """Return ``snapshot_id`` if it exists, or the latest snapshot's id."""
+    if snapshot_id is None:
+        row = conn.execute("SELECT max(id) FROM snapshots").fetchone()
+        if row[0] is None:
+            raise SnapshotNotFound("the database holds no snapshot yet; run a backup")
+        return row[0]
+    row = conn.execute("SELECT id FROM snapshots WHERE id = ?", (snapshot_id,))
+    if row.fetchone() is None:
+        raise SnapshotNotFound(
+            f"snapshot {snapshot_id} not found; list them with "
+            "`lookervault-batch snapshots DB`"
+        )
+    return snapshot_id
+
+
+def entries(conn: sqlite3.Connection, snapshot_id: int, kind: str | None = None):
+    """Yield (type, id, title, folder_id, updated_at, size, sha256) per object."""
+    sql = (
+        "SELECT e.type, e.object_id, e.title, e.folder_id, e.updated_at, b.size, "
+        "e.sha256 FROM entries e JOIN blobs b ON b.sha256 = e.sha256 "
+        "WHERE e.snapshot_id = ?"
+    )
+    params: tuple = (snapshot_id,)
+    if kind is not None:
+        sql += " AND e.type = ?"
+        params += (kind,)
+    yield from conn.execute(sql + " ORDER BY e.type, e.object_id", params)
+
+
+def failures(conn: sqlite3.Connection, snapshot_id: int):
+    """Yield (type, id, status, message, attempts) per failed object."""
+    yield from conn.execute(
+        "SELECT type, object_id, status, message, attempts FROM failures "
+        "WHERE snapshot_id = ? ORDER BY type, object_id",
+        (snapshot_id,),
+    )
+
+
+def body(
+    conn: sqlite3.Connection, snapshot_id: int, kind: str, object_id: str
+) -> bytes:
+    """Return the exact bytes the server sent for one object."""
+    row = conn.execute(
+        "SELECT b.codec, b.data FROM entries e JOIN blobs b ON b.sha256 = e.sha256 "
+        "WHERE e.snapshot_id = ? AND e.type = ? AND e.object_id = ?",
+        (snapshot_id, kind, object_id),
+    ).fetchone()
+    if row is None:
+        raise SnapshotNotFound(
+            f"no {kind} with id {object_id!r} in snapshot {snapshot_id}; list them "
+            f"with `lookervault-batch list DB {kind}`"
+        )
+    codec, data = row
+    return CODECS[codec](data)

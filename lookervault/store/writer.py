@@ -1,0 +1,147 @@
+"""The single writer of a snapshot: only the parent process uses it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime, timezone
+from typing import Iterable
+
+from lookervault.store.rows import FailureRow, ObjectRow
+
+
+def utc_now() -> str:
+    """Return the current time as ISO 8601 in UTC, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SnapshotWriter:
+    """Write one snapshot: its plan, its objects and failures, its outcome.
+
+    Every write happens in a transaction that also marks the units it completes
+    as done, so the database never says a unit is done without its rows.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.snapshot_id: int | None = None
+        self.commit_seconds: list[float] = []
+
+    def begin(
+        self,
+        instance_url: str,
+        looker_version: str | None,
+        settings: dict,
+        tool_version: str,
+    ) -> int:
+        """Create the snapshot row in state ``running`` and return its id."""
+        cursor = self.conn.execute(
+            "INSERT INTO snapshots (started_at, status, instance_url, "
+            "looker_version, tool_version, settings) VALUES (?, 'running', ?, ?, ?, ?)",
+            (
+                utc_now(),
+                instance_url,
+                looker_version,
+                tool_version,
+                json.dumps(settings, sort_keys=True),
+            ),
+        )
+        self.snapshot_id = cursor.lastrowid
+        return self.snapshot_id
+
+    def record_plan(
+        self,
+        listed: dict[str, tuple[int, int, int]],
+        units: Iterable[tuple[int, str, list[str]]],
+    ) -> None:
+        """Store each type's listing counts and the work units, before dispatch.
+
+        ``listed`` maps a type to (objects listed, duplicates dropped, requests).
+        """
+        sid = self.snapshot_id
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT INTO listings VALUES (?, ?, ?, ?, ?)",
+                [(sid, kind, *counts) for kind, counts in listed.items()],
+            )
+            self.conn.executemany(
+                "INSERT INTO units (snapshot_id, id, type, object_ids) "
+                "VALUES (?, ?, ?, ?)",
+                [(sid, uid, kind, json.dumps(ids)) for uid, kind, ids in units],
+            )
+
+    def write(
+        self,
+        objects: list[ObjectRow],
+        failures: list[FailureRow],
+        done_units: list[int],
+    ) -> None:
+        """Store a batch of objects and failures and mark their units done."""
+        sid = self.snapshot_id
+        started = time.perf_counter()
+        with self._transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?)",
+                [(r.sha256, r.size, r.codec, r.data) for r in objects],
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sid,
+                        r.type,
+                        r.object_id,
+                        r.sha256,
+                        r.title,
+                        r.folder_id,
+                        r.updated_at,
+                    )
+                    for r in objects
+                ],
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(sid, *f) for f in failures],
+            )
+            self.conn.executemany(
+                "UPDATE units SET done = 1 WHERE snapshot_id = ? AND id = ?",
+                [(sid, uid) for uid in done_units],
+            )
+        self.commit_seconds.append(time.perf_counter() - started)
+
+    def finish(self, status: str, counts: dict) -> None:
+        """Record the outcome and checkpoint the WAL into the main file."""
+        with self._transaction():
+            self.conn.execute(
+                "UPDATE snapshots SET status = ?, finished_at = ?, counts = ? "
+                "WHERE id = ?",
+                (
+                    status,
+                    utc_now(),
+                    json.dumps(counts, sort_keys=True),
+                    self.snapshot_id,
+                ),
+            )
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _transaction(self):
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            # Some errors (SQLITE_FULL among them) have already rolled back.
+            self.conn.execute("ROLLBACK")
+        return False
