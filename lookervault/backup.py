@@ -2,10 +2,15 @@
 
 1. start the bundled simulator if the config asks for one;
 2. resolve credentials and log in from the parent, so bad settings fail fast;
-3. open the database and begin a snapshot;
-4. list every content type, record the work units, store listed content;
-5. fetch the units on the worker pool, committing as results arrive;
+3. open and lock the database; continue its unfinished snapshot or begin one;
+4. list every content type and record the plan with the listed content;
+5. fetch the units not yet committed on the worker pool;
 6. reconcile the counts, mark the snapshot and return the summary.
+
+A run whose snapshot stopped early (Ctrl-C, a kill, a crash) is continued by
+the next run with the same instance and content types: only units not yet
+committed are fetched, so the finished snapshot is the one a single
+uninterrupted run would have made.
 """
 
 from __future__ import annotations
@@ -13,29 +18,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import secrets
 import signal
 import time
 from dataclasses import asdict, dataclass
 from multiprocessing.managers import SyncManager
 
-from lookervault import __version__
+from lookervault import __version__, catalog
 from lookervault.batch import plan
-from lookervault.batch.collect import BATCH_OBJECTS, Collector
+from lookervault.batch.collect import Collector, StopRequest
 from lookervault.batch.counters import Counters
+from lookervault.batch.orphan import start_helper_process
 from lookervault.batch.pool import WorkerPool
 from lookervault.batch.progress import Progress
 from lookervault.batch.worker import WorkerSpec
-from lookervault.config import Credentials, RunConfig
-from lookervault.errors import (
-    ConfigInvalid,
-    Interrupted,
-    LookerUnreachable,
-    LookerVaultError,
-)
+from lookervault.config import RunConfig
+from lookervault.errors import Interrupted, LookerVaultError
+from lookervault.instance import looker_instance
 from lookervault.looker.client import LookerClient
-from lookervault.looker.settings import resolve_credentials
+from lookervault.looker.fetcher import Fetcher
+from lookervault.looker.ratelimit import RateLimiter
+from lookervault.looker.retry import RetryPolicy
+from lookervault.store import reader
 from lookervault.store.database import open_database
+from lookervault.store.lock import exclusive_run
 from lookervault.store.writer import SnapshotWriter
 from lookervault.summary import Summary, reconcile
 
@@ -48,6 +53,8 @@ class RunOptions:
 
     progress: bool = True
     log_level: int = logging.INFO
+    # Begin a new snapshot even if the last one can be continued.
+    fresh: bool = False
 
 
 def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary:
@@ -57,121 +64,156 @@ def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary
     go on, and :class:`Interrupted` after SIGINT or SIGTERM, in every case
     with the snapshot marked and committed work kept.
     """
-    with _instance(config) as credentials:
+    database = config.backup.database
+    with looker_instance(config) as credentials:
         client = LookerClient(credentials, pool_size=plan.LISTING_THREADS)
-        client.login()
-        conn = open_database(config.backup.database, create=True)
         try:
-            return _run(config, options, credentials, client, conn)
+            client.login()
+            conn = open_database(database, create=True)
+            try:
+                with exclusive_run(database):
+                    return _Run(config, options, client, conn).execute()
+            finally:
+                conn.close()
         finally:
-            conn.close()
             client.close()
 
 
-def _run(config, options, credentials, client, conn) -> Summary:
-    settings = config.backup
-    writer = SnapshotWriter(conn)
-    version = looker_version(client)
-    run_settings = {**credentials.public(), **_public_backup(settings)}
-    snapshot_id = writer.begin(credentials.base_url, version, run_settings, __version__)
-    summary = Summary(
-        snapshot_id, str(settings.database), credentials.base_url, version
-    )
-    log.info(
-        "snapshot %d of %s (Looker %s) into %s",
-        snapshot_id,
-        credentials.base_url,
-        version or "version unknown",
-        settings.database,
-    )
-    started = time.monotonic()
-    context = multiprocessing.get_context(settings.start_method)
-    counters = Counters(context, settings.types)
-    try:
-        with _sigterm_as_interrupt():
-            units = _plan(client, settings, writer, counters)
-            _fetch(
-                context,
-                credentials,
-                settings,
-                options,
-                units,
-                writer,
-                counters,
-                summary,
-            )
-    except KeyboardInterrupt:
-        _close(writer, conn, summary, counters, started, "interrupted")
-        raise Interrupted(
-            f"interrupted; snapshot {snapshot_id} is marked interrupted and keeps "
-            "what was committed"
-        ) from None
-    except LookerVaultError:
-        _close(writer, conn, summary, counters, started, "failed")
-        raise
-    _close(writer, conn, summary, counters, started, None)
-    return summary
+class _Run:
+    """The state of one run, so its steps can be short methods."""
 
+    def __init__(self, config: RunConfig, options: RunOptions, client, conn):
+        self.settings = config.backup
+        self.options = options
+        self.client = client
+        self.conn = conn
+        self.writer = SnapshotWriter(conn)
+        self.context = multiprocessing.get_context(self.settings.start_method)
+        self.counters = Counters(self.context, catalog.TYPE_NAMES)
+        self.limiter = RateLimiter(self.context, self.settings.requests_per_second)
+        self.policy = RetryPolicy(
+            max_attempts=self.settings.max_attempts,
+            deadline=self.settings.object_deadline,
+        )
+        self.stop = StopRequest()
+        self.started = time.monotonic()
 
-def _plan(client, settings, writer, counters) -> list:
-    listings = plan.list_all(client, settings.types, settings.page_size)
-    workers = settings.processes * settings.threads
-    units = plan.make_units(listings, settings.unit_size, workers)
-    writer.record_plan(
-        {k: (v.listed, v.duplicates, v.requests) for k, v in listings.items()}, units
-    )
-    for kind, listing in listings.items():
-        counters.add(kind, "fetched", len(listing.rows))
-        counters.add(kind, "failed", len(listing.failures))
-        counters.add(kind, "bytes", sum(row.size for row in listing.rows))
-        for start in range(0, max(len(listing.rows), 1), BATCH_OBJECTS):
-            writer.write(
-                listing.rows[start : start + BATCH_OBJECTS],
-                listing.failures if start == 0 else [],
-                [],
-            )
-    return units
-
-
-def _fetch(context, credentials, settings, options, units, writer, counters, summary):
-    counts = counters.read()
-    initial = {k: counts[k]["fetched"] + counts[k]["failed"] for k in settings.types}
-    totals = dict(initial)
-    for _, kind, ids in units:
-        totals[kind] += len(ids)
-    progress = Progress(totals, initial, enabled=options.progress)
-    if not units:
-        progress.close()
-        return
-    spec = WorkerSpec(credentials, settings.threads, options.log_level)
-    with _manager(context) as manager:
-        # Bounded, so that a slow disk makes workers wait instead of memory grow.
-        results = manager.Queue(maxsize=max(8, 2 * settings.processes))
-        pool = WorkerPool(context, spec, settings.processes, results, counters)
-        pool.start(units)
-        collector = Collector(writer, pool, counters, progress)
+    def execute(self) -> Summary:
+        """Run every step and return the summary; see the module docstring."""
+        summary = self._begin()
         try:
-            collector.run()
-        except BaseException:
-            pool.kill()
-            collector.flush()
+            with _signals_stop(self.stop):
+                if not reader.is_planned(self.conn, summary.snapshot_id):
+                    self._plan()
+                whole = self._fetch(summary)
+        except KeyboardInterrupt:
+            whole = False
+        except LookerVaultError:
+            self._close(summary, "failed")
             raise
-        finally:
+        if not whole:
+            self._close(summary, "interrupted")
+            raise Interrupted(
+                f"interrupted; snapshot {summary.snapshot_id} is marked interrupted "
+                "and keeps what was committed; run the same command again to "
+                "continue it"
+            )
+        self._close(summary, None)
+        return summary
+
+    def _begin(self) -> Summary:
+        credentials = self.client.credentials
+        version = looker_version(self.client)
+        snapshot_id = None
+        if not self.options.fresh:
+            snapshot_id = reader.resumable_snapshot(
+                self.conn, credentials.base_url, self.settings.types
+            )
+        if snapshot_id is not None:
+            self.writer.resume(snapshot_id)
+            log.info("continuing unfinished snapshot %d", snapshot_id)
+        else:
+            settings = {**credentials.public(), **_public(self.settings)}
+            snapshot_id = self.writer.begin(
+                credentials.base_url, version, settings, __version__
+            )
+            log.info(
+                "snapshot %d of %s (Looker %s) into %s",
+                snapshot_id,
+                credentials.base_url,
+                version or "version unknown",
+                self.settings.database,
+            )
+        return Summary(
+            snapshot_id, str(self.settings.database), credentials.base_url, version
+        )
+
+    def _plan(self) -> None:
+        fetcher = Fetcher(self.client, self.policy, self.limiter, self.counters)
+        listings = plan.list_all(fetcher, self.settings.types, self.settings.page_size)
+        workers = self.settings.processes * self.settings.threads
+        units = plan.make_units(listings, self.settings.unit_size, workers)
+        objects = [row for listing in listings.values() for row in listing.rows]
+        failures = [row for listing in listings.values() for row in listing.failures]
+        counts = {k: (v.listed, v.duplicates, v.requests) for k, v in listings.items()}
+        self.writer.record_plan(counts, units, objects, failures)
+        for row in objects:
+            self.counters.add(row.type, "fetched")
+            self.counters.add(row.type, "bytes", row.size)
+        for row in failures:
+            self.counters.add(row.type, "failed")
+
+    def _fetch(self, summary: Summary) -> bool:
+        if self.stop.requested:
+            return False
+        units = reader.pending_units(self.conn, summary.snapshot_id)
+        listed, done = reader.progress_counts(self.conn, summary.snapshot_id)
+        progress = Progress(
+            listed, done, self.counters.read(), enabled=self.options.progress
+        )
+        if not units:
             progress.close()
-        pool.stop()
-    summary.extra["queue_wait_seconds"] = round(collector.queue_wait_seconds, 3)
+            return True
+        spec = WorkerSpec(
+            self.client.credentials,
+            self.settings.threads,
+            self.options.log_level,
+            self.policy,
+            self.limiter,
+            self.context.Event(),
+        )
+        with _manager(self.context) as manager:
+            # Bounded, so a slow disk makes workers wait instead of memory grow.
+            results = manager.Queue(maxsize=max(8, 2 * self.settings.processes))
+            pool = WorkerPool(
+                self.context, spec, self.settings.processes, results, self.counters
+            )
+            collector = Collector(self.writer, pool, self.counters, progress)
+            try:
+                pool.start(units)
+                whole = collector.run(self.stop)
+            finally:
+                # Kill what is left before committing what arrived, so that a
+                # second Ctrl-C during the grace period still ends promptly.
+                pool.kill()
+                collector.flush()
+                progress.close()
+        summary.extra["queue_wait_seconds"] = round(collector.queue_wait_seconds, 3)
+        return whole
 
-
-def _close(writer, conn, summary, counters, started, forced_status) -> None:
-    summary.elapsed_seconds = time.monotonic() - started
-    reconcile(summary, conn, counters.read())
-    status = forced_status or ("complete" if summary.exit_code == 0 else "incomplete")
-    summary.status = status
-    writer.finish(status, {"types": summary.types, "totals": summary.totals})
-    summary.extra["counters"] = counters.read()
-    commits = writer.commit_seconds
-    summary.extra["commits"] = len(commits)
-    summary.extra["commit_seconds_mean"] = round(sum(commits) / max(1, len(commits)), 5)
+    def _close(self, summary: Summary, forced_status: str | None) -> None:
+        summary.elapsed_seconds = time.monotonic() - self.started
+        reconcile(summary, self.conn, self.counters.read())
+        status = forced_status or (
+            "complete" if summary.exit_code == 0 else "incomplete"
+        )
+        summary.status = status
+        self.writer.finish(status, {"types": summary.types, "totals": summary.totals})
+        summary.extra["counters"] = self.counters.read()
+        commits = self.writer.commit_seconds
+        summary.extra["commits"] = len(commits)
+        mean = sum(commits) / max(1, len(commits))
+        summary.extra["commit_seconds_mean"] = round(mean, 5)
 
 
 def looker_version(client: LookerClient) -> str | None:
@@ -184,7 +226,7 @@ def looker_version(client: LookerClient) -> str | None:
         return None
 
 
-def _public_backup(settings) -> dict:
+def _public(settings) -> dict:
     values = asdict(settings)
     values["database"] = str(settings.database)
     values["types"] = list(settings.types)
@@ -196,7 +238,7 @@ def _manager(context):
     manager = SyncManager(ctx=context)
     # The manager serves the results queue; it must outlive a Ctrl-C so the
     # parent can still drain what the workers sent.
-    manager.start(initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
+    manager.start(initializer=start_helper_process)
     try:
         yield manager
     finally:
@@ -204,57 +246,23 @@ def _manager(context):
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt():
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
+def _signals_stop(stop: StopRequest):
+    """Turn the first SIGINT or SIGTERM into a stop request, the second into
+    KeyboardInterrupt, which ends the run at once."""
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    def handle(signum, frame):
+        if stop.requested:
+            raise KeyboardInterrupt
+        stop.requested = True
+        log.warning(
+            "%s: finishing the units in hand, then stopping; send it again to "
+            "stop at once",
+            signal.Signals(signum).name,
+        )
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _instance(config: RunConfig):
-    """Yield credentials: a started simulator's, or the configured instance's."""
-    if config.simulator is None:
-        yield resolve_credentials(config)
-        return
-    from lookervault.simulator import (
-        InvalidSimulatorConfig,
-        SimulatorConfig,
-        SimulatorProcess,
-        SimulatorStartFailed,
-    )
-
-    sim = config.simulator
-    counts = {k: round(v * sim.scale) for k, v in SimulatorConfig().counts.items()}
-    counts.update(sim.counts)
-    secret = secrets.token_urlsafe(24)
-    sim_config = SimulatorConfig(
-        client_id="lookervault-demo",
-        client_secret=secret,
-        seed=sim.seed,
-        counts=counts,
-        small=sim.small,
-        latency_ms=sim.latency_ms,
-        fail=sim.fail,
-    )
-    log.info("starting the Looker simulator (%d objects)", sum(counts.values()))
-    try:
-        simulator = SimulatorProcess(sim_config).start()
-    except InvalidSimulatorConfig as exc:
-        raise ConfigInvalid(f"{config.path}: [simulator] {exc}") from None
-    except SimulatorStartFailed as exc:
-        raise LookerUnreachable(f"the simulator did not start: {exc}") from None
-    try:
-        yield Credentials(
-            simulator.base_url,
-            "lookervault-demo",
-            secret,
-            verify_ssl=True,
-            timeout=30.0,
-        )
-    finally:
-        simulator.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

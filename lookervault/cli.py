@@ -109,6 +109,12 @@ def _add_run(commands) -> None:
         "--json", action="store_true", help="print the summary as JSON on stdout"
     )
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="begin a new snapshot even if the last one was interrupted "
+        "(by default a run continues it)",
+    )
+    parser.add_argument(
         "--no-progress",
         action="store_true",
         help="draw no progress bars and log no progress lines",
@@ -194,6 +200,7 @@ def _run(args) -> int:
     options = RunOptions(
         progress=not args.no_progress and not args.quiet,
         log_level=logging.getLogger().level,
+        fresh=args.fresh,
     )
     summary = run_backup(run_config, options)
     if args.json:

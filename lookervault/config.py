@@ -68,6 +68,9 @@ class BackupSettings:
     unit_size: int = 25
     page_size: int = 500
     start_method: str = "spawn"
+    requests_per_second: float = 0.0
+    max_attempts: int = 6
+    object_deadline: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ _BACKUP_KEYS = {
     "unit_size": (int, "a whole number"),
     "page_size": (int, "a whole number"),
     "start_method": (str, '"spawn" or "forkserver"'),
+    "requests_per_second": ((int, float), "a number; 0 means no limit"),
+    "max_attempts": (int, "a whole number"),
+    "object_deadline": ((int, float), "a number of seconds"),
 }
 _SIMULATOR_KEYS = {
     "seed": (int, "a whole number"),
@@ -130,6 +136,9 @@ _RANGES = {
     "timeout": (1, 3600),
     "latency_ms": (0, 60000),
     "scale": (0, 1000),
+    "requests_per_second": (0, 100000),
+    "max_attempts": (1, 100),
+    "object_deadline": (1, 86400),
 }
 
 

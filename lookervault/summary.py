@@ -105,7 +105,12 @@ class Summary:
 
 
 def reconcile(summary: Summary, conn: sqlite3.Connection, counters: dict) -> None:
-    """Fill ``summary`` with per-type counts from the database and counters."""
+    """Fill ``summary`` with per-type counts from the database and counters.
+
+    Stored and failed objects come from the database; requests, bytes and
+    retries from this process's counters, so after a resumed run they cover
+    the resumed part only.
+    """
     sid = summary.snapshot_id
     stored = _counts(
         conn,
@@ -118,19 +123,19 @@ def reconcile(summary: Summary, conn: sqlite3.Connection, counters: dict) -> Non
         sid,
     )
     listings = conn.execute(
-        "SELECT type, listed, duplicates, requests FROM listings WHERE snapshot_id = ?",
+        "SELECT type, listed, duplicates FROM listings WHERE snapshot_id = ?",
         (sid,),
     ).fetchall()
     order = {name: position for position, name in enumerate(catalog.TYPE_NAMES)}
     listings.sort(key=lambda row: order.get(row[0], len(order)))
-    for kind, listed, duplicates, list_requests in listings:
+    for kind, listed, duplicates in listings:
         live = counters.get(kind, {})
         summary.types[kind] = {
             "listed": listed,
             "stored": stored.get(kind, 0),
             "failed": failed.get(kind, 0),
             "duplicates": duplicates,
-            "requests": list_requests + live.get("requests", 0),
+            "requests": live.get("requests", 0),
             "bytes": live.get("bytes", 0),
             "retries": live.get("retries", 0),
         }

@@ -98,7 +98,9 @@ def test_object_answering_500_is_recorded_as_failure(tmp_path, start_simulator):
     broken = simulator.inventory()["dashboards"][3]
     simulator.stop()
     simulator = start_simulator(counts=COUNTS, seed=6, fail=(("dashboards", broken),))
-    result, summary = backup(tmp_path, simulator, processes=2, threads=4)
+    result, summary = backup(
+        tmp_path, simulator, processes=2, threads=4, max_attempts=3
+    )
     assert result.returncode == 3, result.stderr.decode()
     assert summary["status"] == "incomplete"
     assert summary["failures"] == [
@@ -107,7 +109,7 @@ def test_object_answering_500_is_recorded_as_failure(tmp_path, start_simulator):
             "id": broken,
             "status": 500,
             "message": "HTTP 500: Internal server error (simulated)",
-            "attempts": 1,
+            "attempts": 3,
         }
     ]
     assert summary["types"]["dashboards"]["stored"] == COUNTS["dashboards"] - 1
@@ -124,7 +126,9 @@ def test_failed_object_is_named_in_text_summary(tmp_path, start_simulator):
     broken = simulator.inventory()["looks"][1]
     simulator.stop()
     simulator = start_simulator(counts=counts, seed=6, fail=(("looks", broken),))
-    path = write_config(tmp_path, simulator.base_url, types=["dashboards", "looks"])
+    path = write_config(
+        tmp_path, simulator.base_url, types=["dashboards", "looks"], max_attempts=1
+    )
     result = run_cli("run", path, "--no-progress")
     assert result.returncode == 3
     assert f"looks {broken}: 500" in result.stdout.decode()

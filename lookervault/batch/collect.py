@@ -26,6 +26,15 @@ BATCH_SECONDS = 0.5
 PROGRESS_SECONDS = 0.25
 # How long one wait on the results queue may block the loop.
 RECEIVE_TIMEOUT = 0.1
+# After Ctrl-C or SIGTERM, seconds the units in hand get to arrive.
+STOP_GRACE_SECONDS = 3.0
+
+
+class StopRequest:
+    """Set by the first SIGINT or SIGTERM; the collector then winds down."""
+
+    def __init__(self):
+        self.requested = False
 
 
 class Collector:
@@ -50,10 +59,23 @@ class Collector:
         self._batch_started = time.monotonic()
         self._last_progress = 0.0
 
-    def run(self) -> None:
-        """Return once every unit is committed; raise if the pool cannot go on."""
-        remaining = set(self.pool.units)
+    def run(self, stop: StopRequest) -> bool:
+        """Commit every unit's rows as they arrive; return False if stopped.
+
+        Once ``stop`` is requested, no more units are handed out and the units
+        in hand get ``STOP_GRACE_SECONDS`` to arrive before the loop returns.
+        Raises if the pool cannot go on.
+        """
+        remaining = set(self.pool.units) - self.pool.done
+        stop_by = None
         while remaining:
+            if stop.requested and stop_by is None:
+                stop_by = time.monotonic() + STOP_GRACE_SECONDS
+                self.pool.stop_dispatch()
+            if stop_by is not None and (
+                time.monotonic() > stop_by or self.pool.all_exited
+            ):
+                break
             self.pool.assign()
             message = self._receive()
             if message is not None:
@@ -64,6 +86,7 @@ class Collector:
             self._show_progress()
         self.flush()
         self.progress.update(self.counters.read())
+        return not remaining
 
     def flush(self) -> None:
         """Commit every buffered row and mark its units done."""

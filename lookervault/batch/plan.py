@@ -12,10 +12,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import requests
-
 from lookervault import bodies, catalog
-from lookervault.looker.client import LookerClient
+from lookervault.looker.fetcher import Fetcher
 from lookervault.store.rows import FailureRow, ObjectRow
 
 log = logging.getLogger(__name__)
@@ -53,7 +51,7 @@ class ListingFailed(Exception):
         self.row = row
 
 
-def list_all(client: LookerClient, types: tuple[str, ...], page_size: int) -> dict:
+def list_all(fetcher: Fetcher, types: tuple[str, ...], page_size: int) -> dict:
     """List every type in ``types`` and return {type: Listing}, catalog order.
 
     Independent types are listed concurrently; a type whose ids come from a
@@ -63,9 +61,13 @@ def list_all(client: LookerClient, types: tuple[str, ...], page_size: int) -> di
     roots = [
         t for t in catalog.TYPE_NAMES if t in needed and not catalog.BY_NAME[t].parent
     ]
-    with ThreadPoolExecutor(LISTING_THREADS) as executor:
-        futures = {t: executor.submit(list_type, client, t, page_size) for t in roots}
+    executor = ThreadPoolExecutor(LISTING_THREADS, thread_name_prefix="listing")
+    try:
+        futures = {t: executor.submit(list_type, fetcher, t, page_size) for t in roots}
         listings = {t: future.result() for t, future in futures.items()}
+    finally:
+        # On Ctrl-C, pages not yet requested are dropped instead of awaited.
+        executor.shutdown(wait=False, cancel_futures=True)
     for kind in types:
         parent = catalog.BY_NAME[kind].parent
         if parent:
@@ -73,13 +75,13 @@ def list_all(client: LookerClient, types: tuple[str, ...], page_size: int) -> di
     return {t: listings[t] for t in types}
 
 
-def list_type(client: LookerClient, kind: str, page_size: int) -> Listing:
+def list_type(fetcher: Fetcher, kind: str, page_size: int) -> Listing:
     """Page through one type's listing; record a failure instead of raising."""
     content_type = catalog.BY_NAME[kind]
     listing = Listing(kind)
     seen: set[str] = set()
     try:
-        for elements, raws in _pages(client, content_type, page_size, listing):
+        for elements, raws in _pages(fetcher, content_type, page_size, listing):
             _add_page(content_type, listing, seen, elements, raws)
     except ListingFailed as exc:
         listing.failures.append(exc.row)
@@ -105,31 +107,30 @@ def make_units(listings: dict[str, Listing], unit_size: int, workers: int):
     return units
 
 
-def _pages(client, content_type, page_size, listing):
+def _pages(fetcher, content_type, page_size, listing):
     params = dict(content_type.list_params)
     if content_type.summary_fields:
         params["fields"] = ",".join(content_type.summary_fields)
     if not content_type.paged:
-        yield _read_page(client, content_type, params, listing)
+        yield _read_page(fetcher, content_type, params, listing)
         return
     params.update(limit=str(page_size), sorts=content_type.id_field)
     for page in range(MAX_PAGES):
         params["offset"] = str(page * page_size)
-        elements, raws = _read_page(client, content_type, params, listing)
+        elements, raws = _read_page(fetcher, content_type, params, listing)
         yield elements, raws
         if len(elements) < page_size:
             return
 
 
-def _read_page(client, content_type, params, listing):
+def _read_page(fetcher, content_type, params, listing):
     kind = content_type.name
-    try:
-        response = client.get(content_type.list_path, params=params)
-    except requests.RequestException as exc:
-        raise ListingFailed(
-            _listing_failure(kind, None, f"request failed: {exc}")
-        ) from None
-    listing.requests += 1
+    outcome = fetcher.get(kind, content_type.list_path, dict(params))
+    listing.requests += outcome.attempts
+    response = outcome.response
+    if outcome.error is not None:
+        message = f"request failed after {outcome.attempts} attempts: {outcome.error}"
+        raise ListingFailed(_listing_failure(kind, None, message))
     if response.status_code != 200:
         message = (
             f"HTTP {response.status_code}: {bodies.error_message(response.content)}"

@@ -72,6 +72,7 @@ class WorkerPool:
         self._workers: dict[int, _Worker] = {}
         self._next_index = 0
         self._restarts = 0
+        self.dispatching = True
 
     def start(self, units: list[tuple[int, str, list[str]]]) -> None:
         """Queue ``units`` and start the worker processes."""
@@ -83,6 +84,8 @@ class WorkerPool:
 
     def assign(self) -> None:
         """Top up every live worker's queue to a few units per thread."""
+        if not self.dispatching:
+            return
         depth = 2 * self.spec.threads
         for worker in self._workers.values():
             while (
@@ -113,10 +116,20 @@ class WorkerPool:
         events = []
         for worker in list(self._workers.values()):
             code = worker.process.exitcode
-            if code is None or worker.stopping:
+            if code is None or worker.stopping or not self.dispatching:
                 continue
             events.append(self._replace(worker, code))
         return events
+
+    def stop_dispatch(self) -> None:
+        """Hand out no more units; threads finish the unit in hand and exit."""
+        self.dispatching = False
+        self.spec.stop.set()
+
+    @property
+    def all_exited(self) -> bool:
+        """True when no worker process is alive."""
+        return all(not w.process.is_alive() for w in self._workers.values())
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """Send stop sentinels, wait up to ``grace`` seconds, then kill."""
@@ -150,6 +163,7 @@ class WorkerPool:
             daemon=True,
         )
         process.start()
+        log.debug("worker %d started as pid %d", index, process.pid)
         self._workers[index] = _Worker(index, process, tasks)
 
     def _replace(self, worker: _Worker, exit_code: int) -> str:

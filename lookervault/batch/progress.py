@@ -25,6 +25,7 @@ class Progress:
         self,
         totals: dict[str, int],
         initial: dict[str, int] | None = None,
+        baseline: dict[str, dict[str, int]] | None = None,
         enabled: bool = True,
     ):
         self.totals = {kind: n for kind, n in totals.items() if n}
@@ -32,6 +33,10 @@ class Progress:
         # Objects already done when the bars open (listed types), kept out of
         # the rate so that objects/s measures this run's fetching.
         self.initial = {kind: (initial or {}).get(kind, 0) for kind in self.totals}
+        # Counter values when the bars open; only growth beyond them is new.
+        self.baseline = {
+            kind: _done(counts) for kind, counts in (baseline or {}).items()
+        }
         self.interactive = enabled and sys.stderr.isatty()
         self.quiet = not enabled
         self.started = time.monotonic()
@@ -42,7 +47,10 @@ class Progress:
 
     def update(self, counts: dict[str, dict[str, int]]) -> None:
         """Redraw the bars, or log a line if it is time to."""
-        done = {kind: c["fetched"] + c["failed"] for kind, c in counts.items()}
+        done = {
+            kind: self.initial[kind] + _done(counts[kind]) - self.baseline.get(kind, 0)
+            for kind in self.totals
+        }
         if self.interactive:
             self._draw(done, counts)
         elif (
@@ -103,3 +111,7 @@ class Progress:
             failed,
             retries,
         )
+
+
+def _done(counts: dict[str, int]) -> int:
+    return counts["fetched"] + counts["failed"]

@@ -16,30 +16,44 @@ Messages put on the results queue (all picklable tuples):
 from __future__ import annotations
 
 import logging
-import signal
+import queue
 import threading
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import requests
-
 from lookervault import bodies, catalog
 from lookervault.batch.counters import Counters
+from lookervault.batch.orphan import start_helper_process
 from lookervault.config import Credentials
 from lookervault.errors import LookerVaultError
 from lookervault.looker.client import LookerClient
+from lookervault.looker.fetcher import Fetcher
+from lookervault.looker.ratelimit import RateLimiter
+from lookervault.looker.retry import RetryPolicy
 from lookervault.store.rows import ObjectRow
 
 log = logging.getLogger(__name__)
 
+# How often an idle thread checks whether the parent asked it to stop.
+TASK_POLL_SECONDS = 0.5
+
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """What every worker process needs; picklable, holds the secret in memory only."""
+    """What every worker process needs.
+
+    Passed to each process at start (the limiter's shared values cannot be
+    sent later); the secret travels over the start pipe, never on a command
+    line.
+    """
 
     credentials: Credentials
     threads: int
     log_level: int
+    policy: RetryPolicy
+    limiter: RateLimiter
+    # Set by the parent to stop taking units (Ctrl-C); units in hand finish.
+    stop: object
 
 
 def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters):
@@ -48,8 +62,7 @@ def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters
     ``tasks`` is this worker's own ``multiprocessing.Queue`` of
     ``(unit_id, type, ids)``; ``results`` is the shared Manager queue.
     """
-    # Ctrl-C reaches the whole process group; the parent alone decides.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    start_helper_process()
     _forward_logs(results, spec.log_level)
     client = LookerClient(spec.credentials, pool_size=spec.threads)
     try:
@@ -59,8 +72,9 @@ def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters
         return
     results.put(("ready", index))
 
+    fetcher = Fetcher(client, spec.policy, spec.limiter, counters)
     threads = [
-        threading.Thread(target=_work, args=(index, client, tasks, results, counters))
+        threading.Thread(target=_work, args=(index, fetcher, tasks, results, spec.stop))
         for _ in range(spec.threads)
     ]
     for thread in threads:
@@ -70,18 +84,24 @@ def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters
     client.close()
 
 
-def _work(index: int, client: LookerClient, tasks, results, counters: Counters):
-    while (task := tasks.get()) is not None:
+def _work(index: int, fetcher: Fetcher, tasks, results, stop) -> None:
+    while not stop.is_set():
+        try:
+            task = tasks.get(timeout=TASK_POLL_SECONDS)
+        except queue.Empty:
+            continue
+        if task is None:
+            return
         unit_id, kind, ids = task
-        objects, failures = fetch_unit(client, catalog.BY_NAME[kind], ids, counters)
+        objects, failures = fetch_unit(fetcher, catalog.BY_NAME[kind], ids)
         results.put(("unit", index, unit_id, objects, failures))
 
 
-def fetch_unit(client, content_type, ids, counters):
+def fetch_unit(fetcher: Fetcher, content_type, ids):
     """Fetch every object of one unit; return (object rows, failure rows)."""
     objects, failures = [], []
     for object_id in ids:
-        row = fetch_object(client, content_type, object_id, counters)
+        row = fetch_object(fetcher, content_type, object_id)
         if isinstance(row, ObjectRow):
             objects.append(row)
         else:
@@ -89,15 +109,20 @@ def fetch_unit(client, content_type, ids, counters):
     return objects, failures
 
 
-def fetch_object(client, content_type, object_id: str, counters: Counters):
+def fetch_object(fetcher: Fetcher, content_type, object_id: str):
     """GET one object's detail endpoint and pack it, or describe why not."""
     kind = content_type.name
+    counters = fetcher.counters
     path = content_type.detail_url_path(quote(object_id, safe=""))
     try:
-        response = client.get(path)
-    except (requests.RequestException, LookerVaultError) as exc:
-        return _failed(counters, kind, object_id, None, f"request failed: {exc}")
-    counters.add(kind, "requests")
+        outcome = fetcher.get(kind, path)
+    except LookerVaultError as exc:
+        return _failed(counters, kind, object_id, None, str(exc), 1)
+    response, attempts = outcome.response, outcome.attempts
+    if outcome.error is not None:
+        message = f"request failed after {attempts} attempts: {outcome.error}"
+        log.warning("%s %s failed: %s", kind, object_id, message)
+        return _failed(counters, kind, object_id, None, message, attempts)
     counters.add(kind, "bytes", len(response.content))
     if response.status_code != 200:
         message = (
@@ -105,19 +130,27 @@ def fetch_object(client, content_type, object_id: str, counters: Counters):
         )
         log.warning("%s %s failed: %s", kind, object_id, message)
         return _failed(
-            counters, kind, object_id, response.status_code, message, response.content
+            counters,
+            kind,
+            object_id,
+            response.status_code,
+            message,
+            attempts,
+            response.content,
         )
     try:
         row = bodies.pack(kind, object_id, response.content)
     except bodies.MalformedBody as exc:
-        return _failed(counters, kind, object_id, 200, str(exc), response.content)
+        return _failed(
+            counters, kind, object_id, 200, str(exc), attempts, response.content
+        )
     counters.add(kind, "fetched")
     return row
 
 
-def _failed(counters, kind, object_id, status, message, body=None):
+def _failed(counters, kind, object_id, status, message, attempts, body=None):
     counters.add(kind, "failed")
-    return bodies.failure(kind, object_id, status, message, 1, body)
+    return bodies.failure(kind, object_id, status, message, attempts, body)
 
 
 class _QueueLogHandler(logging.Handler):

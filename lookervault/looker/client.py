@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import requests
 from looker_sdk.error import SDKError
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "4.0"
 USER_AGENT = f"lookervault-batch/{__version__}"
+# Seconds to wait for a TCP connection; the configured timeout bounds the rest.
+CONNECT_TIMEOUT = 10.0
+# Looker tokens last an hour; used when a login answer omits expires_in.
+DEFAULT_TOKEN_SECONDS = 3000.0
 
 
 class LookerClient:
@@ -44,24 +49,29 @@ class LookerClient:
         self._lock = threading.Lock()
         self._auth, self._login_transport = _auth_session(credentials)
         self._authorization: dict[str, str] | None = None
+        self._renew_at = 0.0
 
     def login(self) -> None:
         """Log in now, raising :class:`LoginFailed` or :class:`LookerUnreachable`."""
         with self._lock:
             self._login_locked()
 
-    def get(self, path: str, params: dict | None = None) -> requests.Response:
+    def get(
+        self, path: str, params: dict | None = None, timeout: float | None = None
+    ) -> requests.Response:
         """GET ``path`` under the API root; log in again once on a 401.
 
-        Network errors propagate as ``requests`` exceptions for the caller to
-        record or retry.
+        ``timeout`` caps the seconds to wait for an answer (default: the
+        configured timeout).  Network errors propagate as ``requests``
+        exceptions for the caller to record or retry.
         """
+        limit = min(timeout or self.credentials.timeout, self.credentials.timeout)
         authorization = self._current_authorization()
-        response = self._send(path, params, authorization)
+        response = self._send(path, params, authorization, limit)
         if response.status_code == 401:
             log.info("401 on %s; logging in again", path)
             authorization = self._renew(authorization)
-            response = self._send(path, params, authorization)
+            response = self._send(path, params, authorization, limit)
         return response
 
     def get_public(self, path: str) -> requests.Response:
@@ -73,18 +83,18 @@ class LookerClient:
         self.session.close()
         self._login_transport.session.close()
 
-    def _send(self, path, params, authorization) -> requests.Response:
+    def _send(self, path, params, authorization, timeout) -> requests.Response:
         log.debug("GET %s %s", path, params or "")
         return self.session.get(
             self.api_url + path,
             params=params,
             headers=authorization,
-            timeout=self.credentials.timeout,
+            timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
         )
 
     def _current_authorization(self) -> dict[str, str]:
         with self._lock:
-            if self._authorization is None or not self._auth.is_authenticated:
+            if self._authorization is None or time.monotonic() >= self._renew_at:
                 self._login_locked()
             return self._authorization
 
@@ -103,6 +113,7 @@ class LookerClient:
         except SDKError as exc:
             raise self._login_error(exc) from None
         self.logins += 1
+        self._renew_at = time.monotonic() + _token_lifetime(self._auth.token.expires_in)
         log.debug("logged in to %s", self.credentials.base_url)
 
     def _login_error(self, exc: SDKError) -> Exception:
@@ -122,6 +133,18 @@ class LookerClient:
             f"login failed with HTTP {status} from {url}: "
             f"{_first_line(exc.message)[:200]}"
         )
+
+
+def _token_lifetime(expires_in: int | None) -> float:
+    """Return how long to use a token before logging in again.
+
+    Renew 10 seconds early, as looker-sdk does, but never later than at 80% of
+    the lifetime, so a token that lives a few seconds is still renewed before
+    it expires rather than on every request.
+    """
+    if not expires_in:
+        return DEFAULT_TOKEN_SECONDS
+    return max(0.5, expires_in - min(10.0, expires_in * 0.2))
 
 
 def _pooled_session(credentials: Credentials, pool_size: int) -> requests.Session:

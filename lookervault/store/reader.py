@@ -94,3 +94,62 @@ def body(
         )
     codec, data = row
     return CODECS[codec](data)
+
+
+# Snapshots in these states stopped before the end and can be continued.
+RESUMABLE = ("running", "interrupted", "failed")
+
+
+def resumable_snapshot(
+    conn: sqlite3.Connection, instance_url: str, types
+) -> int | None:
+    """Return the latest snapshot if a run can continue it, else None.
+
+    Only the newest snapshot qualifies, and only for the same instance and
+    content types, so that a resumed snapshot is what one whole run would have
+    made.
+    """
+    row = conn.execute(
+        "SELECT id, status, instance_url, settings FROM snapshots "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None or row[1] not in RESUMABLE or row[2] != instance_url:
+        return None
+    if json.loads(row[3]).get("types") != list(types):
+        return None
+    return row[0]
+
+
+def is_planned(conn: sqlite3.Connection, snapshot_id: int) -> bool:
+    """True once a snapshot's listings and work units are recorded."""
+    row = conn.execute(
+        "SELECT 1 FROM listings WHERE snapshot_id = ? LIMIT 1", (snapshot_id,)
+    ).fetchone()
+    return row is not None
+
+
+def pending_units(conn: sqlite3.Connection, snapshot_id: int):
+    """Return the units of a snapshot not yet committed, as (id, type, ids)."""
+    rows = conn.execute(
+        "SELECT id, type, object_ids FROM units WHERE snapshot_id = ? AND done = 0 "
+        "ORDER BY id",
+        (snapshot_id,),
+    )
+    return [(uid, kind, json.loads(ids)) for uid, kind, ids in rows]
+
+
+def progress_counts(conn: sqlite3.Connection, snapshot_id: int):
+    """Return ({type: objects listed}, {type: objects stored or failed})."""
+    listed = dict(
+        conn.execute(
+            "SELECT type, listed FROM listings WHERE snapshot_id = ?", (snapshot_id,)
+        )
+    )
+    done = dict.fromkeys(listed, 0)
+    for table in ("entries", "failures"):
+        for kind, count in conn.execute(
+            f"SELECT type, count(*) FROM {table} WHERE snapshot_id = ? GROUP BY type",
+            (snapshot_id,),
+        ):
+            done[kind] = done.get(kind, 0) + count
+    return listed, done

@@ -50,14 +50,28 @@ class SnapshotWriter:
         self.snapshot_id = cursor.lastrowid
         return self.snapshot_id
 
+    def resume(self, snapshot_id: int) -> None:
+        """Continue writing an unfinished snapshot, marked ``running`` again."""
+        self.snapshot_id = snapshot_id
+        with self._transaction():
+            self.conn.execute(
+                "UPDATE snapshots SET status = 'running', finished_at = NULL "
+                "WHERE id = ?",
+                (snapshot_id,),
+            )
+
     def record_plan(
         self,
         listed: dict[str, tuple[int, int, int]],
         units: Iterable[tuple[int, str, list[str]]],
+        objects: list[ObjectRow],
+        failures: list[FailureRow],
     ) -> None:
-        """Store each type's listing counts and the work units, before dispatch.
+        """Store the listings, the work units and listed content, all at once.
 
-        ``listed`` maps a type to (objects listed, duplicates dropped, requests).
+        ``listed`` maps a type to (objects listed, duplicates dropped,
+        requests).  One transaction, so a snapshot either has its whole plan
+        or none of it, and a resumed run knows which.
         """
         sid = self.snapshot_id
         with self._transaction():
@@ -70,6 +84,7 @@ class SnapshotWriter:
                 "VALUES (?, ?, ?, ?)",
                 [(sid, uid, kind, json.dumps(ids)) for uid, kind, ids in units],
             )
+            self._insert(objects, failures)
 
     def write(
         self,
@@ -81,34 +96,30 @@ class SnapshotWriter:
         sid = self.snapshot_id
         started = time.perf_counter()
         with self._transaction():
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?)",
-                [(r.sha256, r.size, r.codec, r.data) for r in objects],
-            )
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sid,
-                        r.type,
-                        r.object_id,
-                        r.sha256,
-                        r.title,
-                        r.folder_id,
-                        r.updated_at,
-                    )
-                    for r in objects
-                ],
-            )
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(sid, *f) for f in failures],
-            )
+            self._insert(objects, failures)
             self.conn.executemany(
                 "UPDATE units SET done = 1 WHERE snapshot_id = ? AND id = ?",
                 [(sid, uid) for uid in done_units],
             )
         self.commit_seconds.append(time.perf_counter() - started)
+
+    def _insert(self, objects: list[ObjectRow], failures: list[FailureRow]) -> None:
+        sid = self.snapshot_id
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO blobs VALUES (?, ?, ?, ?)",
+            [(r.sha256, r.size, r.codec, r.data) for r in objects],
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (sid, r.type, r.object_id, r.sha256, r.title, r.folder_id, r.updated_at)
+                for r in objects
+            ],
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(sid, *f) for f in failures],
+        )
 
     def finish(self, status: str, counts: dict) -> None:
         """Record the outcome and checkpoint the WAL into the main file."""

@@ -1,0 +1,167 @@
+"""Runs that lose a worker, get Ctrl-C, or lose the parent still end whole."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+
+from helpers import CLIENT_ID, CLIENT_SECRET, run_cli, write_config
+
+# Small bodies and 40 ms per request: about 8 s of work for 2 x 4 threads,
+# long enough to interrupt in the middle.
+COUNTS = {"dashboards": 200, "looks": 200, "folders": 30, "users": 30}
+TYPES = ["dashboards", "looks", "folders", "users"]
+
+
+def start_run(config, *flags):
+    """Start `lookervault-batch run` and collect its stderr lines as they come."""
+    env = {
+        **os.environ,
+        "LOOKERSDK_CLIENT_ID": CLIENT_ID,
+        "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(config), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    lines: list[str] = []
+
+    def read():
+        for line in process.stderr:
+            lines.append(line.decode(errors="replace"))
+
+    threading.Thread(target=read, daemon=True).start()
+    return process, lines
+
+
+def wait_for(condition, timeout=60.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def committed_units(db) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM units WHERE done = 1").fetchone()[
+                0
+            ]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def stored(db, snapshot=1) -> set[tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT type, object_id FROM entries WHERE snapshot_id = ?", (snapshot,)
+        )
+        return set(rows)
+
+
+def expected(simulator) -> set[tuple[str, str]]:
+    inventory = simulator.inventory()
+    return {(kind, str(i)) for kind in TYPES for i in inventory[kind]}
+
+
+def snapshot_status(db, snapshot=1) -> str:
+    with sqlite3.connect(db) as conn:
+        row = conn.execute("SELECT status FROM snapshots WHERE id = ?", (snapshot,))
+        return row.fetchone()[0]
+
+
+def test_killed_worker_is_replaced(tmp_path, start_simulator):
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
+    config = write_config(
+        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
+    )
+    process, lines = start_run(config, "--debug", "--json")
+    pattern = re.compile(r"worker (\d+) started as pid (\d+)")
+    pids = wait_for(lambda: [m.group(2) for m in map(pattern.search, lines) if m])
+    wait_for(lambda: committed_units(tmp_path / "backup.db") >= 3)
+    os.kill(int(pids[0]), signal.SIGKILL)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, "".join(lines[-20:])
+    assert any("was killed by SIGKILL" in line for line in lines)
+    assert stored(tmp_path / "backup.db") == expected(simulator)
+    assert snapshot_status(tmp_path / "backup.db") == "complete"
+
+
+def test_sigint_exits_130_and_next_run_continues(tmp_path, start_simulator):
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
+    config = write_config(
+        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
+    )
+    db = tmp_path / "backup.db"
+    process, lines = start_run(config)
+    wait_for(lambda: committed_units(db) >= 3)
+    interrupted_at = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    stopped_after = time.monotonic() - interrupted_at
+    assert process.returncode == 130, "".join(lines[-20:])
+    assert stopped_after < 5.0
+    assert snapshot_status(db) == "interrupted"
+    partial = stored(db)
+    assert 0 < len(partial) < len(expected(simulator))
+
+    simulator.reset()
+    result = run_cli("run", config, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"continuing unfinished snapshot 1" in result.stderr
+    assert snapshot_status(db) == "complete"
+    assert stored(db) == expected(simulator)
+    refetched = {
+        (kind, object_id)
+        for kind, objects in simulator.record()["objects"].items()
+        for object_id in objects
+    }
+    assert not refetched & partial
+
+
+def test_parent_killed_leaves_valid_database_and_resumes(tmp_path, start_simulator):
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
+    config = write_config(
+        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
+    )
+    db = tmp_path / "backup.db"
+    process, lines = start_run(config)
+    wait_for(lambda: committed_units(db) >= 3)
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], "worker or manager processes outlived the killed parent"
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert snapshot_status(db) == "running"
+    committed = stored(db)
+    assert committed
+
+    simulator.reset()
+    result = run_cli("run", config, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert snapshot_status(db) == "complete"
+    assert stored(db) == expected(simulator)
+    fetched_again = {
+        (kind, object_id)
+        for kind, objects in simulator.record()["objects"].items()
+        for object_id in objects
+    }
+    assert not fetched_again & committed
