@@ -7,7 +7,10 @@ Start one in a child process::
         sim.record()  # what was served, with each body's sha256
 
 or serve in the current process with :func:`serve_forever`.  The record,
-inventory and stats are also served over HTTP under ``/__simulator/``.
+inventory, stats and request log are also served over HTTP under
+``/__simulator/``, where ``POST /__simulator/mutate`` changes the content
+(``sim.mutate()``).  The config's fault settings make a share of requests
+fail with 429, 5xx, dropped connections, slow responses or hangs.
 """
 
 from lookervault.simulator.cli import add_arguments, run_from_args

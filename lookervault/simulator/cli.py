@@ -36,6 +36,18 @@ def _failure(text: str) -> tuple[str, str]:
     return type_name, object_id
 
 
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid fraction {text!r}: expected a number from 0 to 1, e.g. 0.05"
+        )
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the simulator's options to ``parser``, in three help groups."""
     _add_server_options(parser.add_argument_group("server"))
@@ -120,6 +132,76 @@ def _add_fault_options(group) -> None:
         metavar="TYPE:ID",
         help="make one object's detail endpoint return HTTP 500; repeatable",
     )
+    _add_rate_options(group)
+
+
+def _add_rate_options(group) -> None:
+    # Each rate's help text states what a request that draws it receives.
+    group.add_argument(
+        "--rate-429",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of API requests that get a 429 response with Retry-After "
+        "(all but /login and /versions, drawn from --seed; the four rates "
+        "add up to at most 1)",
+    )
+    group.add_argument(
+        "--retry-after",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="Retry-After of a 429 in seconds (default: %(default)s)",
+    )
+    group.add_argument(
+        "--retry-after-http-date",
+        action="store_true",
+        help="send Retry-After as an HTTP date, rounded up to a whole second",
+    )
+    group.add_argument(
+        "--rate-5xx",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of API requests that get a 502, 503 or 504 response "
+        "with an HTML page",
+    )
+    group.add_argument(
+        "--drop-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of API responses cut off inside the body, "
+        "then the connection is closed",
+    )
+    group.add_argument(
+        "--slow-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="fraction of API responses sent only after --slow-seconds",
+    )
+    group.add_argument(
+        "--slow-seconds",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="delay of a slow response in seconds (default: %(default)s)",
+    )
+    group.add_argument(
+        "--hang",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="never respond to detail requests of this content type, "
+        "e.g. dashboards; repeatable",
+    )
+    group.add_argument(
+        "--no-faults-on-listings",
+        dest="faults_on_listings",
+        action="store_false",
+        help="spare listing requests from the rate-drawn faults above",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
@@ -140,6 +222,15 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         token_ttl_s=args.token_ttl,
         from_dir=args.from_dir,
         fail=tuple(args.fail),
+        rate_429=args.rate_429,
+        retry_after_s=args.retry_after,
+        retry_after_http_date=args.retry_after_http_date,
+        rate_5xx=args.rate_5xx,
+        drop_rate=args.drop_rate,
+        slow_rate=args.slow_rate,
+        slow_s=args.slow_seconds,
+        hang_types=tuple(args.hang),
+        faults_on_listings=args.faults_on_listings,
     )
 
 

@@ -52,6 +52,24 @@ class SimulatorConfig:
     token_ttl_s: float = 3600.0
     from_dir: str | None = None
     fail: tuple[tuple[str, str], ...] = ()
+    # Fractions of API requests (all but /login and /versions) that get each
+    # fault.  Each request is drawn from (seed, path, n-th request to path).
+    rate_429: float = 0.0
+    # Seconds sent in the Retry-After header of a 429.
+    retry_after_s: float = 1.0
+    # Send Retry-After as an HTTP date, rounded up to a whole second.
+    retry_after_http_date: bool = False
+    # Get a 502, 503 or 504 response with a proxy's HTML error page.
+    rate_5xx: float = 0.0
+    # Cut off inside the body, after a head with the full Content-Length.
+    drop_rate: float = 0.0
+    # Delayed by slow_s seconds, on top of latency_ms.
+    slow_rate: float = 0.0
+    slow_s: float = 10.0
+    # Content types whose detail requests are accepted and get no response.
+    hang_types: tuple[str, ...] = ()
+    # False spares listing requests from the faults drawn by rate.
+    faults_on_listings: bool = True
 
     def validate(self) -> None:
         """Raise :class:`InvalidSimulatorConfig` naming the first bad setting."""
@@ -86,3 +104,32 @@ class SimulatorConfig:
             raise InvalidSimulatorConfig(
                 f"from_dir {self.from_dir!r} is not a directory"
             )
+        self._validate_faults()
+
+    def _validate_faults(self) -> None:
+        rates = {
+            "rate_429": self.rate_429,
+            "rate_5xx": self.rate_5xx,
+            "drop_rate": self.drop_rate,
+            "slow_rate": self.slow_rate,
+        }
+        for name, rate in rates.items():
+            if not 0 <= rate <= 1:
+                raise InvalidSimulatorConfig(f"{name} must be 0..1, not {rate}")
+        # A small tolerance, so that rates such as 0.7 + 0.2 + 0.1 pass.
+        if sum(rates.values()) > 1 + 1e-9:
+            raise InvalidSimulatorConfig(
+                "rate_429, rate_5xx, drop_rate and slow_rate must add up to "
+                f"at most 1, not {sum(rates.values()):g}"
+            )
+        for name in ("retry_after_s", "slow_s"):
+            if getattr(self, name) < 0:
+                raise InvalidSimulatorConfig(
+                    f"{name} must be >= 0, not {getattr(self, name)}"
+                )
+        for type_name in self.hang_types:
+            if type_name not in TYPE_NAMES:
+                raise InvalidSimulatorConfig(
+                    f"unknown content type {type_name!r} in hang_types; "
+                    f"expected one of: {', '.join(TYPE_NAMES)}"
+                )

@@ -10,12 +10,16 @@ Each connection responds to its requests one at a time and in order.  A
 response delayed by simulated latency (``Response.delay_s``, applied with
 ``loop.call_later``, never by blocking) therefore holds back the requests
 pipelined behind it, as on a real server, while other connections go on.
+A response marked ``hang`` is never sent: its connection waits until the
+client closes it.  One with ``truncate_at`` set sends its full head, that many
+body bytes, and closes the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from urllib.parse import unquote
 
@@ -52,21 +56,51 @@ REASONS = {
 class Request:
     """One parsed HTTP request; header names are lower-case bytes."""
 
-    __slots__ = ("method", "path", "query", "headers", "body", "keep_alive")
+    __slots__ = (
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "keep_alive",
+        "peer",
+        "arrived",
+    )
 
-    def __init__(self, method, path, query, headers, body, keep_alive) -> None:
+    def __init__(
+        self, method, path, query, headers, body, keep_alive, peer="", arrived=0.0
+    ) -> None:
         self.method: str = method
         self.path: str = path
         self.query: str = query
         self.headers: dict[bytes, bytes] = headers
         self.body: bytes = body
         self.keep_alive: bool = keep_alive
+        # "ip:port" of the client, and time.time() when the request's first
+        # bytes were read.
+        self.peer: str = peer
+        self.arrived: float = arrived
 
 
 class Response:
-    """A response to send ``delay_s`` seconds after its request."""
+    """A response to send ``delay_s`` seconds after its request.
 
-    __slots__ = ("status", "body", "content_type", "headers", "delay_s", "close")
+    ``on_done`` is called with True once the whole response is written, or
+    with False when it is never sent in full: it hung, was truncated, or
+    its connection closed before the delay ended.
+    """
+
+    __slots__ = (
+        "status",
+        "body",
+        "content_type",
+        "headers",
+        "delay_s",
+        "close",
+        "hang",
+        "truncate_at",
+        "on_done",
+    )
 
     def __init__(
         self,
@@ -76,6 +110,7 @@ class Response:
         headers: tuple[tuple[str, str], ...] = (),
         delay_s: float = 0.0,
         close: bool = False,
+        hang: bool = False,
     ) -> None:
         self.status = status
         self.body = body
@@ -83,6 +118,13 @@ class Response:
         self.headers = headers
         self.delay_s = delay_s
         self.close = close
+        self.hang = hang
+        self.truncate_at: int | None = None
+        self.on_done: Callable[[bool], None] | None = None
+
+    def done(self, sent: bool) -> None:
+        if self.on_done is not None:
+            self.on_done(sent)
 
     def head(self, close: bool) -> bytes:
         """Serialize the status line and headers, ending with the blank line."""
@@ -109,13 +151,18 @@ Handler = Callable[[Request], Response]
 
 
 class Counters:
-    """Responses and bytes sent since start, admin endpoints included."""
+    """Responses and bytes sent since start, admin endpoints included.
 
-    __slots__ = ("requests", "bytes_sent")
+    Also the connections open now and the requests hanging on them.
+    """
+
+    __slots__ = ("requests", "bytes_sent", "connections", "hanging")
 
     def __init__(self) -> None:
         self.requests = 0
         self.bytes_sent = 0
+        self.connections = 0
+        self.hanging = 0
 
 
 def parse_head(head: bytes) -> tuple[str, str, str, dict[bytes, bytes], bool]:
@@ -166,22 +213,37 @@ class HttpProtocol(asyncio.Protocol):
         self._counters = counters
         self._connections = connections
         self._transport: asyncio.Transport | None = None
+        self._peer = ""
         self._buffer = bytearray()
+        # time.time() when the first bytes still in the buffer were read.
+        self._buffer_since = 0.0
         self._busy = False
         self._paused = False
         self._closing = False
         self._timer: asyncio.TimerHandle | None = None
+        # The response that is delayed or hanging, until it is sent.
+        self._pending: Response | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
         self._connections.add(self)
+        self._counters.connections += 1
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            self._peer = f"{peer[0]}:{peer[1]}"
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
+        self._counters.connections -= 1
         self._closing = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if pending.hang:
+                self._counters.hanging -= 1
+            pending.done(False)
 
     def pause_writing(self) -> None:
         # The client reads slower than we write.  Responding stops until the
@@ -193,7 +255,20 @@ class HttpProtocol(asyncio.Protocol):
         self._serve_buffered()
 
     def data_received(self, data: bytes) -> None:
+        if not self._buffer:
+            self._buffer_since = time.time()
         self._buffer += data
+        if self._busy and len(self._buffer) > MAX_HEAD_BYTES + MAX_BODY_BYTES:
+            # Requests pipelined behind a delayed or hanging response are kept
+            # until it is sent, but not without bound.
+            logger.warning(
+                "closing connection from %s: %d bytes pipelined behind a "
+                "response that is not sent yet",
+                self._peer,
+                len(self._buffer),
+            )
+            self.close()
+            return
         self._serve_buffered()
 
     def close(self) -> None:
@@ -227,7 +302,14 @@ class HttpProtocol(asyncio.Protocol):
             return None
         body = bytes(buffer[start : start + length])
         del buffer[: start + length]
-        return Request(method, path, query, headers, body, keep_alive)
+        arrived = self._buffer_since
+        if buffer:
+            # The next request's first bytes came with this one's or later,
+            # so now is the latest time they can have arrived.
+            self._buffer_since = time.time()
+        return Request(
+            method, path, query, headers, body, keep_alive, self._peer, arrived
+        )
 
     def _serve(self, request: Request) -> None:
         try:
@@ -235,9 +317,18 @@ class HttpProtocol(asyncio.Protocol):
         except Exception:
             logger.exception("handler failed on %s %s", request.method, request.path)
             response = Response(500, b'{"message":"Internal server error"}')
+        if response.hang:
+            # Parse nothing more from this connection until the client closes it.
+            self._busy = True
+            self._pending = response
+            self._counters.hanging += 1
+            return
         close = response.close or not request.keep_alive
+        if response.truncate_at is not None:
+            close = True
         if response.delay_s > 0:
             self._busy = True
+            self._pending = response
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(
                 response.delay_s, self._send_later, response, close
@@ -247,8 +338,10 @@ class HttpProtocol(asyncio.Protocol):
 
     def _send_later(self, response: Response, close: bool) -> None:
         self._timer = None
+        self._pending = None
         self._busy = False
         if self._closing:
+            response.done(False)
             return
         self._send(response, close)
         self._serve_buffered()
@@ -256,6 +349,12 @@ class HttpProtocol(asyncio.Protocol):
     def _send(self, response: Response, close: bool) -> None:
         head = response.head(close)
         body = response.body
+        if response.truncate_at is not None:
+            body = body[: response.truncate_at]
+            if not response.body:
+                # With no body to cut, cut the head, or the client would
+                # receive a complete response.
+                head = head[: len(head) // 2]
         if len(body) < _JOIN_LIMIT:
             self._transport.write(head + body)
         else:
@@ -263,6 +362,7 @@ class HttpProtocol(asyncio.Protocol):
             self._transport.write(body)
         self._counters.requests += 1
         self._counters.bytes_sent += len(head) + len(body)
+        response.done(response.truncate_at is None)
         if close:
             self.close()
 

@@ -15,6 +15,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+from collections.abc import Iterable
 from multiprocessing.connection import Connection
 from urllib.parse import urlsplit
 
@@ -154,15 +155,51 @@ class SimulatorProcess:
     def stats(self) -> dict:
         """Return the child's CPU seconds, responses and bytes sent since start.
 
-        The counts include admin endpoints such as this one.
+        The counts include admin endpoints such as this one.  Also returns
+        ``too_early`` (requests that came before the Retry-After of a 429 on
+        their path, since the last reset), the ``connections`` open now, the
+        requests ``hanging`` now and the number of ``log_entries``.
         """
         return orjson.loads(self._admin("GET", "stats"))
 
     def reset(self) -> None:
-        """Clear the record of served objects, requests, logins and statuses."""
+        """Clear the record, the request log and the fault counts.
+
+        After a reset, the same requests draw the same faults again.
+        Content changes made with :meth:`mutate` stay.
+        """
         self._admin("POST", "reset")
 
-    def _admin(self, method: str, name: str) -> bytes:
+    def log(self) -> list[dict]:
+        """Return the log of API requests since the last reset, oldest first.
+
+        Each entry has ``t``, ``method``, ``path``, ``query``, ``status``,
+        ``bytes``, ``retry_after``, ``token``, ``peer`` and ``too_early``.
+        """
+        return orjson.loads(self._admin("GET", "log"))
+
+    def mutate(
+        self,
+        edit: Iterable[tuple[str, str]] = (),
+        edit_silent: Iterable[tuple[str, str]] = (),
+        delete: Iterable[tuple[str, str]] = (),
+        add: dict[str, int] | None = None,
+    ) -> dict:
+        """Change the content; return the ids affected per operation and type.
+
+        ``edit`` moves ``updated_at`` forward, ``edit_silent`` does not.
+        Raises RuntimeError with the simulator's message for an unknown type
+        or id; nothing is changed then.
+        """
+        request = {
+            "edit": [list(ref) for ref in edit],
+            "edit_silent": [list(ref) for ref in edit_silent],
+            "delete": [list(ref) for ref in delete],
+            "add": dict(add or {}),
+        }
+        return orjson.loads(self._admin("POST", "mutate", orjson.dumps(request)))
+
+    def _admin(self, method: str, name: str, body: bytes | None = None) -> bytes:
         # http.client rather than urllib: urllib would honour HTTP_PROXY.
         if not self.base_url:
             raise RuntimeError("the simulator is not started; call start() first")
@@ -171,13 +208,22 @@ class SimulatorProcess:
             address.hostname, address.port, timeout=_ADMIN_TIMEOUT_S
         )
         try:
-            connection.request(method, f"/__simulator/{name}")
+            connection.request(method, f"/__simulator/{name}", body=body)
             response = connection.getresponse()
-            body = response.read()
+            answer = response.read()
         finally:
             connection.close()
         if response.status >= 300:
             raise RuntimeError(
-                f"{method} /__simulator/{name} returned HTTP {response.status}"
+                f"{method} /__simulator/{name} returned HTTP {response.status}: "
+                f"{_message(answer)}"
             )
-        return body
+        return answer
+
+
+def _message(body: bytes) -> str:
+    """Return the message of a JSON error body, or the body as text."""
+    try:
+        return str(orjson.loads(body)["message"])
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return body.decode("utf-8", "replace")

@@ -14,8 +14,9 @@ from lookervault.simulator.auth import Tokens
 from lookervault.simulator.config import SimulatorConfig
 from lookervault.simulator.exports import export_tables
 from lookervault.simulator.faults import Faults
-from lookervault.simulator.generate import access, generate
+from lookervault.simulator.generate import GeneratedContent, access
 from lookervault.simulator.http import Counters, HttpProtocol
+from lookervault.simulator.mutate import Mutator
 from lookervault.simulator.record import Record
 from lookervault.simulator.store import ObjectStore
 
@@ -25,27 +26,46 @@ logger = logging.getLogger(__name__)
 _DRAIN_TIMEOUT_S = 1.0
 
 
-def build_store(config: SimulatorConfig) -> ObjectStore:
-    """Index the configured content: an export directory or generated objects."""
+def build_store(config: SimulatorConfig) -> tuple[ObjectStore, Mutator]:
+    """Index the configured content: an export directory or generated objects.
+
+    Return the store and the mutator that changes its content.
+    """
     if config.from_dir is not None:
         tables = export_tables(config.from_dir)
         user = orjson.dumps(access.service_user_body(config.client_id))
-        return ObjectStore(tables, lambda: user)
-    tables, api_user = generate(
+        store = ObjectStore(tables, lambda: user)
+        return store, Mutator(store, None)
+    content = GeneratedContent(
         config.seed, config.counts, config.small, config.client_id
     )
-    return ObjectStore(tables, api_user)
+    store = ObjectStore(content.tables, content.api_user)
+    return store, Mutator(store, content.create)
 
 
-def build_api(config: SimulatorConfig, counters: Counters) -> Api:
-    tokens = Tokens(config.client_id, config.client_secret, config.token_ttl_s)
-    faults = Faults(
+def build_faults(config: SimulatorConfig) -> Faults:
+    return Faults(
         latency_s=config.latency_ms / 1000.0,
         fail=frozenset(
             (type_name, str(object_id)) for type_name, object_id in config.fail
         ),
+        seed=config.seed,
+        rate_429=config.rate_429,
+        retry_after_s=config.retry_after_s,
+        retry_after_http_date=config.retry_after_http_date,
+        rate_5xx=config.rate_5xx,
+        drop_rate=config.drop_rate,
+        slow_rate=config.slow_rate,
+        slow_s=config.slow_s,
+        hang_types=frozenset(config.hang_types),
+        faults_on_listings=config.faults_on_listings,
     )
-    return Api(build_store(config), tokens, faults, Record(), counters)
+
+
+def build_api(config: SimulatorConfig, counters: Counters) -> Api:
+    tokens = Tokens(config.client_id, config.client_secret, config.token_ttl_s)
+    store, mutator = build_store(config)
+    return Api(store, tokens, build_faults(config), Record(), counters, mutator)
 
 
 def serve_forever(

@@ -10,6 +10,7 @@ per-process ``hash()``, which keeps bodies identical across processes.
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,19 @@ class GeneratedInstance:
             self.indexes[spec.name] = spec.build_index(
                 self, rng, counts.get(spec.name, 0)
             )
+
+    def grown(self, type_name: str, total: int) -> GeneratedInstance:
+        """Return a copy whose index of one type is rebuilt with ``total`` objects.
+
+        The copy shares every other index.  Render only the objects past the
+        original count from it: a rebuilt index may differ before that count
+        too, because the folder tree, for one, is laid out by the total.
+        """
+        grown = copy.copy(self)
+        grown.indexes = dict(self.indexes)
+        rng = random.Random(f"{self.seed}/{type_name}/index")
+        grown.indexes[type_name] = self.specs[type_name].build_index(grown, rng, total)
+        return grown
 
     def rng_for(self, type_name: str, key: str) -> random.Random:
         """Return the random stream that builds one object's body."""
