@@ -40,8 +40,16 @@ def start_run(config, *flags):
         for line in process.stderr:
             lines.append(line.decode(errors="replace"))
 
-    threading.Thread(target=read, daemon=True).start()
+    # Joined by finish(), so no line is lost when the process exits.
+    process.reader = threading.Thread(target=read, daemon=True)
+    process.reader.start()
     return process, lines
+
+
+def finish(process, timeout=120):
+    """Wait for the run to exit and for its last stderr lines to be read."""
+    process.wait(timeout=timeout)
+    process.reader.join(timeout=10)
 
 
 def wait_for(condition, timeout=60.0, interval=0.1):
@@ -95,7 +103,7 @@ def test_killed_worker_is_replaced(tmp_path, start_simulator):
     pids = wait_for(lambda: [m.group(2) for m in map(pattern.search, lines) if m])
     wait_for(lambda: committed_units(tmp_path / "backup.db") >= 3)
     os.kill(int(pids[0]), signal.SIGKILL)
-    out, _ = process.communicate(timeout=120)
+    finish(process)
     assert process.returncode == 0, "".join(lines[-20:])
     assert any("was killed by SIGKILL" in line for line in lines)
     assert stored(tmp_path / "backup.db") == expected(simulator)
@@ -112,7 +120,7 @@ def test_sigint_exits_130_and_next_run_continues(tmp_path, start_simulator):
     wait_for(lambda: committed_units(db) >= 3)
     interrupted_at = time.monotonic()
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
+    finish(process, timeout=30)
     stopped_after = time.monotonic() - interrupted_at
     assert process.returncode == 130, "".join(lines[-20:])
     assert stopped_after < 5.0
@@ -144,7 +152,7 @@ def test_parent_killed_leaves_valid_database_and_resumes(tmp_path, start_simulat
     wait_for(lambda: committed_units(db) >= 3)
     children = psutil.Process(process.pid).children(recursive=True)
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    finish(process, timeout=30)
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], "worker or manager processes outlived the killed parent"
 
