@@ -1,0 +1,165 @@
+"""Backups against a Looker that throttles, fails, drops, stalls and expires."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+import time
+
+from helpers import run_cli, write_config
+
+LOGIN = "/api/4.0/login"
+DETAIL = re.compile(r"/(dashboards|looks)/\d+$")
+
+
+def backup(tmp_path, simulator, env=None, **settings):
+    path = write_config(tmp_path, simulator.base_url, **settings)
+    started = time.monotonic()
+    result = run_cli("run", path, "--json", env=env)
+    elapsed = time.monotonic() - started
+    summary = json.loads(result.stdout) if result.stdout.strip() else None
+    return result, summary, elapsed
+
+
+def stored_hashes(db) -> dict[tuple[str, str], str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT type, object_id, sha256 FROM entries")
+        return {(kind, object_id): sha for kind, object_id, sha in rows}
+
+
+def served_hashes(simulator) -> dict[tuple[str, str], str]:
+    return {
+        (kind, object_id): served["sha256"]
+        for kind, objects in simulator.record()["objects"].items()
+        for object_id, served in objects.items()
+    }
+
+
+def test_throttled_and_failing_server_still_gives_whole_backup(
+    tmp_path, start_simulator
+):
+    simulator = start_simulator(
+        counts={"dashboards": 40, "looks": 80, "folders": 10, "users": 20},
+        rate_429=0.2,
+        rate_5xx=0.1,
+        retry_after_s=1,
+        seed=11,
+    )
+    result, summary, _ = backup(
+        tmp_path,
+        simulator,
+        types=["dashboards", "looks", "folders", "users"],
+        processes=2,
+        threads=6,
+        max_attempts=10,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert summary["failures"] == []
+    assert stored_hashes(tmp_path / "backup.db") == served_hashes(simulator)
+    statuses = simulator.record()["statuses"]
+    assert statuses.get("429", 0) > 0
+    assert sum(statuses.get(s, 0) for s in ("502", "503", "504")) > 0
+    assert summary["totals"]["retries"] > 0
+    log = simulator.log()
+    assert [entry for entry in log if entry["too_early"]] == []
+    assert simulator.stats()["too_early"] == 0
+
+
+def test_request_rate_holds_the_configured_limit(tmp_path, start_simulator):
+    simulator = start_simulator(
+        counts={"dashboards": 200, "looks": 200}, small=True, latency_ms=30
+    )
+    rate = 40
+    result, _, _ = backup(
+        tmp_path,
+        simulator,
+        types=["dashboards", "looks"],
+        processes=2,
+        threads=4,
+        requests_per_second=rate,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    detail = [e["t"] for e in simulator.log() if DETAIL.search(e["path"])]
+    assert len(detail) == 400
+    # Windows start at the first detail request, once the workers are up; the
+    # first and the last, partial, window are left out.
+    first, last = detail[0], detail[-1]
+    windows = [0] * math.ceil(last - first + 1e-9)
+    for t in detail:
+        windows[int(t - first)] += 1
+    for second, count in enumerate(windows[1:-1], start=1):
+        assert 0.9 * rate <= count <= 1.1 * rate, (second, windows)
+
+
+def test_short_lived_tokens_are_renewed_not_fought(tmp_path, start_simulator):
+    simulator = start_simulator(
+        counts={"dashboards": 150, "looks": 150},
+        small=True,
+        latency_ms=40,
+        token_ttl_s=2,
+    )
+    processes = 2
+    result, summary, elapsed = backup(
+        tmp_path,
+        simulator,
+        types=["dashboards", "looks"],
+        processes=processes,
+        threads=4,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert summary["totals"]["stored"] == 300
+    log = simulator.log()
+    logins = [e for e in log if e["path"] == LOGIN and e["status"] == 200]
+    rejected = [e for e in log if e["status"] == 401]
+    # Each process (the parent too) renews at 80% of a 2 s lifetime.
+    renewals = elapsed / (2 * 0.8) + 2
+    assert len(logins) <= (processes + 1) * renewals
+    assert len(rejected) <= processes + 1
+
+
+def test_server_that_never_answers_fails_within_deadline(tmp_path, start_simulator):
+    simulator = start_simulator(
+        counts={"dashboards": 4, "looks": 6}, hang_types=("dashboards",)
+    )
+    deadline = 3
+    result, summary, elapsed = backup(
+        tmp_path,
+        simulator,
+        types=["dashboards", "looks"],
+        processes=1,
+        threads=4,
+        object_deadline=deadline,
+    )
+    assert result.returncode == 3, result.stderr.decode()[-2000:]
+    failed = {f["id"] for f in summary["failures"]}
+    assert failed == set(simulator.inventory()["dashboards"])
+    for failure in summary["failures"]:
+        assert failure["type"] == "dashboards"
+        assert "timed out" in failure["message"]
+    assert summary["types"]["looks"]["stored"] == 6
+    # Four hung dashboards on four threads: one deadline, plus start-up.
+    assert elapsed < deadline + 30
+
+
+def test_dropped_and_stalled_answers_are_retried(tmp_path, start_simulator):
+    simulator = start_simulator(
+        counts={"dashboards": 30, "looks": 60},
+        drop_rate=0.1,
+        slow_rate=0.05,
+        slow_s=5,
+        seed=5,
+    )
+    result, summary, _ = backup(
+        tmp_path,
+        simulator,
+        env={"LOOKERSDK_TIMEOUT": "1"},
+        types=["dashboards", "looks"],
+        processes=2,
+        threads=4,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert summary["failures"] == []
+    assert stored_hashes(tmp_path / "backup.db") == served_hashes(simulator)
+    assert summary["totals"]["retries"] > 0
