@@ -173,3 +173,39 @@ def test_parent_killed_leaves_valid_database_and_resumes(tmp_path, start_simulat
         for object_id in objects
     }
     assert not fetched_again & committed
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, start_simulator):
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
+    config = write_config(
+        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
+    )
+    db = tmp_path / "backup.db"
+    process, lines = start_run(config)
+    wait_for(lambda: committed_units(db) >= 3)
+    process.send_signal(signal.SIGTERM)
+    finish(process, timeout=30)
+    assert process.returncode == 130, "".join(lines[-20:])
+    assert snapshot_status(db) == "interrupted"
+
+
+def test_second_ctrl_c_stops_at_once_and_keeps_database_valid(
+    tmp_path, start_simulator
+):
+    # Slow answers, so the units in hand would keep a graceful stop waiting.
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=400)
+    config = write_config(
+        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
+    )
+    db = tmp_path / "backup.db"
+    process, lines = start_run(config)
+    wait_for(lambda: committed_units(db) >= 1)
+    process.send_signal(signal.SIGINT)
+    wait_for(lambda: any("send it again" in line for line in lines), timeout=10)
+    process.send_signal(signal.SIGINT)
+    finish(process, timeout=30)
+    assert process.returncode == 130, "".join(lines[-20:])
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert snapshot_status(db) == "interrupted"
+    assert all("Traceback" not in line for line in lines)
