@@ -32,7 +32,7 @@ from lookervault.batch.pool import WorkerPool
 from lookervault.batch.progress import Progress
 from lookervault.batch.worker import WorkerSpec
 from lookervault.config import RunConfig
-from lookervault.errors import Interrupted, LookerVaultError
+from lookervault.errors import Interrupted, LookerVaultError, StoreUnusable
 from lookervault.instance import looker_instance
 from lookervault.looker.client import LookerClient
 from lookervault.looker.fetcher import Fetcher
@@ -66,13 +66,21 @@ def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary
     """
     database = config.backup.database
     with looker_instance(config) as credentials:
+        if not credentials.verify_ssl:
+            log.warning(
+                "TLS certificate verification is off (verify_ssl = false): anyone "
+                "between this host and %s can read the backup and the API "
+                "credentials",
+                credentials.base_url,
+            )
         client = LookerClient(credentials, pool_size=plan.LISTING_THREADS)
         try:
+            version = client.check_api()
             client.login()
             conn = open_database(database, create=True)
             try:
                 with exclusive_run(database):
-                    return _Run(config, options, client, conn).execute()
+                    return _Run(config, options, client, conn, version).execute()
             finally:
                 conn.close()
         finally:
@@ -82,8 +90,9 @@ def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary
 class _Run:
     """The state of one run, so its steps can be short methods."""
 
-    def __init__(self, config: RunConfig, options: RunOptions, client, conn):
+    def __init__(self, config: RunConfig, options: RunOptions, client, conn, version):
         self.settings = config.backup
+        self.version = version
         self.options = options
         self.client = client
         self.conn = conn
@@ -109,7 +118,7 @@ class _Run:
         except KeyboardInterrupt:
             whole = False
         except LookerVaultError:
-            self._close(summary, "failed")
+            self._close_after_error(summary)
             raise
         if not whole:
             self._close(summary, "interrupted")
@@ -123,7 +132,7 @@ class _Run:
 
     def _begin(self) -> Summary:
         credentials = self.client.credentials
-        version = looker_version(self.client)
+        version = self.version
         snapshot_id = None
         if not self.options.fresh:
             snapshot_id = reader.resumable_snapshot(
@@ -201,6 +210,14 @@ class _Run:
         summary.extra["queue_wait_seconds"] = round(collector.queue_wait_seconds, 3)
         return whole
 
+    def _close_after_error(self, summary: Summary) -> None:
+        try:
+            self._close(summary, "failed")
+        except StoreUnusable as exc:
+            # The error being raised matters more; the next run sees a
+            # snapshot still marked running and continues it all the same.
+            log.error("could not mark snapshot %d failed: %s", summary.snapshot_id, exc)
+
     def _close(self, summary: Summary, forced_status: str | None) -> None:
         summary.elapsed_seconds = time.monotonic() - self.started
         reconcile(summary, self.conn, self.counters.read())
@@ -214,16 +231,6 @@ class _Run:
         summary.extra["commits"] = len(commits)
         mean = sum(commits) / max(1, len(commits))
         summary.extra["commit_seconds_mean"] = round(mean, 5)
-
-
-def looker_version(client: LookerClient) -> str | None:
-    """Return the instance's Looker release, or None if it does not say."""
-    try:
-        response = client.get_public("/versions")
-        return response.json().get("looker_release_version")
-    except Exception as exc:  # the version is informative only
-        log.debug("could not read /versions: %s", exc)
-        return None
 
 
 def _public(settings) -> dict:

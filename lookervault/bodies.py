@@ -29,6 +29,17 @@ _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
 MESSAGE_BYTES = 300
 
 
+_JSON_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
 class MalformedBody(ValueError):
     """A response that is not the JSON shape the endpoint promises."""
 
@@ -44,14 +55,21 @@ def object_id_text(value) -> str | None:
     return None
 
 
-def pack(kind: str, object_id: str, raw: bytes, parsed=None) -> ObjectRow:
+def pack(
+    kind: str, object_id: str, raw: bytes, parsed=None, expected: type = dict
+) -> ObjectRow:
     """Hash, compress and index one object's raw body.
 
     ``parsed`` is the already decoded body when the caller has it.  Raises
-    :class:`MalformedBody` when ``raw`` is not JSON.
+    :class:`MalformedBody` when ``raw`` is not JSON of the ``expected`` type.
     """
     if parsed is None:
         parsed = parse(raw)
+    if not isinstance(parsed, expected):
+        raise MalformedBody(
+            f"expected a JSON {_JSON_NAMES[expected]}, got "
+            f"{_JSON_NAMES.get(type(parsed), type(parsed).__name__)}"
+        )
     fields = parsed if isinstance(parsed, dict) else {}
     return ObjectRow(
         type=kind,

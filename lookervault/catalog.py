@@ -30,6 +30,8 @@ class ContentType:
     # A type whose ids come from another type's listing (group values per
     # user attribute) names that type here and has no listing of its own.
     parent: str | None = None
+    # The JSON type of one full object: dict, or list for group values.
+    body_type: type = dict
 
     @property
     def listed(self) -> bool:
@@ -78,6 +80,7 @@ CONTENT_TYPES: tuple[ContentType, ...] = (
         paged=False,
         detail_path="/user_attributes/{id}/group_values",
         parent="user_attributes",
+        body_type=list,
     ),
     ContentType(
         "scheduled_plans",

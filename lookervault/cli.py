@@ -10,13 +10,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
 from lookervault import __version__, catalog
 from lookervault.config import MAX_PROCESSES, MAX_THREADS
-from lookervault.errors import EXIT_USAGE, LookerVaultError, UsageError
+from lookervault.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    LookerVaultError,
+    UsageError,
+)
 
 log = logging.getLogger("lookervault")
 
@@ -25,6 +32,8 @@ PROG = "lookervault-batch"
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit code."""
+    # Until a run installs its own handler, SIGTERM stops like Ctrl-C.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args)
@@ -33,15 +42,25 @@ def main(argv: list[str] | None = None) -> int:
     except LookerVaultError as exc:
         if args.debug:
             log.exception("%s failed", args.command)
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _report_error(args, str(exc), exc.exit_code)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return _report_error(args, "interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
         # A reader such as `head` closed stdout early; that is not an error.
         sys.stderr.close()
         return 0
+
+
+def _report_error(args, message: str, exit_code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        # A script parsing --json output gets an answer on every exit.
+        print(json.dumps({"error": message, "exit_code": exit_code}, indent=2))
+    return exit_code
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class _Parser(argparse.ArgumentParser):
@@ -191,10 +210,12 @@ def _run(args) -> int:
 
     _check_range("--processes", args.processes, MAX_PROCESSES)
     _check_range("--threads", args.threads, MAX_THREADS)
+    # A path typed on the command line is relative to where it was typed.
+    database = str(Path(args.database).absolute()) if args.database else None
     overrides = {
         "processes": args.processes,
         "threads": args.threads,
-        "database": args.database,
+        "database": database,
     }
     run_config = config.load(args.config, overrides)
     options = RunOptions(
@@ -223,9 +244,9 @@ def _simulate(args) -> int:
 
 def _snapshots(args) -> int:
     from lookervault.store import reader
-    from lookervault.store.database import open_database
+    from lookervault.store.database import open_for_reading
 
-    conn = open_database(args.database)
+    conn = open_for_reading(args.database)
     rows = reader.snapshots(conn)
     if args.json:
         print(json.dumps([row.as_dict() for row in rows], indent=2))
@@ -246,9 +267,9 @@ def _snapshots(args) -> int:
 
 def _list(args) -> int:
     from lookervault.store import reader
-    from lookervault.store.database import open_database
+    from lookervault.store.database import open_for_reading
 
-    conn = open_database(args.database)
+    conn = open_for_reading(args.database)
     snapshot_id = reader.resolve_snapshot(conn, args.snapshot)
     for kind, object_id, title, folder_id, updated_at, size, sha in reader.entries(
         conn, snapshot_id, args.type
@@ -275,9 +296,9 @@ def _list(args) -> int:
 
 def _show(args) -> int:
     from lookervault.store import reader
-    from lookervault.store.database import open_database
+    from lookervault.store.database import open_for_reading
 
-    conn = open_database(args.database)
+    conn = open_for_reading(args.database)
     snapshot_id = reader.resolve_snapshot(conn, args.snapshot)
     data = reader.body(conn, snapshot_id, args.type, args.id)
     sys.stdout.buffer.write(data)

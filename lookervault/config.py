@@ -14,6 +14,7 @@ Credentials are resolved in this order, the first value found winning: the
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from typing import Any
 
 from lookervault import catalog
 from lookervault.errors import ConfigInvalid
+
+log = logging.getLogger(__name__)
 
 MAX_PROCESSES = 64
 MAX_THREADS = 64
@@ -151,6 +154,8 @@ def load(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Ru
     path = Path(path)
     data = _read_toml(path)
     _check_tables(path, data)
+    if "client_secret" in data.get("looker", {}):
+        _warn_if_readable(path)
     backup = dict(data.get("backup", {}))
     backup.update({k: v for k, v in (overrides or {}).items() if v is not None})
     _check_table(path, "backup", backup)
@@ -160,6 +165,17 @@ def load(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Ru
         backup=_backup_settings(path, backup),
         simulator=_simulator_settings(path, data.get("simulator")),
     )
+
+
+def _warn_if_readable(path: Path) -> None:
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        log.warning(
+            "%s holds client_secret and other users can read it (mode %03o); run "
+            "chmod 600 on it, or keep the secret in LOOKERSDK_CLIENT_SECRET",
+            path,
+            mode & 0o777,
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -232,6 +248,8 @@ def _suggest(word: str, choices) -> str:
 
 
 def _backup_settings(path: Path, values: dict[str, Any]) -> BackupSettings:
+    if not str(values.get("database", "lookervault.db")).strip():
+        raise ConfigInvalid(f"{path}: [backup] database is empty; name a file")
     database = Path(values.get("database", "lookervault.db")).expanduser()
     if not database.is_absolute():
         # Relative to the config file, so that cron's working directory

@@ -94,8 +94,7 @@ class Summary:
             return []
         lines = [f"{len(self.failures)} failed:"]
         for f in self.failures[:SHOWN_FAILURES]:
-            status = f["status"] if f["status"] is not None else "-"
-            lines.append(f"  {f['type']} {f['id']}: {status} {f['message']}")
+            lines.append(f"  {f['type']} {f['id']}: {f['message']}")
         if len(self.failures) > SHOWN_FAILURES:
             lines.append(
                 f"  ... and {len(self.failures) - SHOWN_FAILURES} more; "

@@ -131,7 +131,7 @@ def test_failed_object_is_named_in_text_summary(tmp_path, start_simulator):
     )
     result = run_cli("run", path, "--no-progress")
     assert result.returncode == 3
-    assert f"looks {broken}: 500" in result.stdout.decode()
+    assert f"looks {broken}: HTTP 500" in result.stdout.decode()
 
 
 def test_second_run_adds_a_snapshot_but_no_blobs(tmp_path, start_simulator):

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lookervault import bodies, catalog
+from lookervault.looker.diagnose import describe_connection_error
 from lookervault.looker.fetcher import Fetcher
 from lookervault.store.rows import FailureRow, ObjectRow
 
@@ -22,6 +23,11 @@ log = logging.getLogger(__name__)
 # stopped after this many pages rather than looping forever.
 MAX_PAGES = 100_000
 LISTING_THREADS = 4
+# Elements each page repeats from the end of the previous one, to notice
+# objects deleted while the listing pages through.
+OVERLAP = 5
+# Times a listing that changed under us is read again from the start.
+MAX_RESTARTS = 2
 # Object id recorded for a failure that concerns a whole listing.
 LISTING_ID = "(listing)"
 
@@ -81,14 +87,25 @@ def list_type(fetcher: Fetcher, kind: str, page_size: int) -> Listing:
     listing = Listing(kind)
     seen: set[str] = set()
     try:
-        for elements, raws in _pages(fetcher, content_type, page_size, listing):
-            _add_page(content_type, listing, seen, elements, raws)
+        for attempt in range(MAX_RESTARTS + 1):
+            duplicates = listing.duplicates
+            whole = _list_pages(fetcher, content_type, page_size, listing, seen)
+            if attempt:
+                # Everything a second pass reads again is a repeat by design.
+                listing.duplicates = duplicates
+            if whole:
+                break
+            log.warning("%s changed while being listed; listing them again", kind)
+        else:
+            log.warning(
+                "%s kept changing while being listed; objects deleted and added "
+                "meanwhile may be missing from this snapshot",
+                kind,
+            )
     except ListingFailed as exc:
         listing.failures.append(exc.row)
         log.error("listing %s failed: %s", kind, exc)
-    log.info(
-        "listed %d %s (%d listing requests)", listing.listed, kind, listing.requests
-    )
+    log.info("listed %d %s in %d requests", listing.listed, kind, listing.requests)
     return listing
 
 
@@ -107,20 +124,35 @@ def make_units(listings: dict[str, Listing], unit_size: int, workers: int):
     return units
 
 
-def _pages(fetcher, content_type, page_size, listing):
+def _list_pages(fetcher, content_type, page_size, listing, seen) -> bool:
+    """Read every page into ``listing``; return False if a gap may have opened.
+
+    Offset paging skips an object whenever one before it is deleted between
+    two page requests.  Each page therefore starts ``OVERLAP`` elements
+    before the previous one ended: if none of those were seen already, more
+    than that many objects vanished meanwhile, and the caller lists again.
+    """
     params = dict(content_type.list_params)
     if content_type.summary_fields:
         params["fields"] = ",".join(content_type.summary_fields)
     if not content_type.paged:
-        yield _read_page(fetcher, content_type, params, listing)
-        return
-    params.update(limit=str(page_size), sorts=content_type.id_field)
-    for page in range(MAX_PAGES):
-        params["offset"] = str(page * page_size)
         elements, raws = _read_page(fetcher, content_type, params, listing)
-        yield elements, raws
+        _add_page(content_type, listing, seen, elements, raws, 0)
+        return True
+    overlap = min(OVERLAP, page_size - 1)
+    params.update(limit=str(page_size), sorts=content_type.id_field)
+    offset = 0
+    for _ in range(MAX_PAGES):
+        params["offset"] = str(offset)
+        elements, raws = _read_page(fetcher, content_type, params, listing)
+        window = overlap if offset else 0
+        known = _add_page(content_type, listing, seen, elements, raws, window)
+        if window and elements and known == 0:
+            return False
         if len(elements) < page_size:
-            return
+            return True
+        offset += page_size - overlap
+    return True
 
 
 def _read_page(fetcher, content_type, params, listing):
@@ -129,7 +161,9 @@ def _read_page(fetcher, content_type, params, listing):
     listing.requests += outcome.attempts
     response = outcome.response
     if outcome.error is not None:
-        message = f"request failed after {outcome.attempts} attempts: {outcome.error}"
+        url = fetcher.client.api_url + content_type.list_path
+        reason = describe_connection_error(outcome.error, url)
+        message = f"request failed after {outcome.attempts} attempts: {reason}"
         raise ListingFailed(_listing_failure(kind, None, message))
     if response.status_code != 200:
         message = (
@@ -152,7 +186,10 @@ def _read_page(fetcher, content_type, params, listing):
     return elements, raws
 
 
-def _add_page(content_type, listing, seen, elements, raws) -> None:
+def _add_page(content_type, listing, seen, elements, raws, window: int) -> int:
+    """Add a page's new objects; return how many of the first ``window`` were
+    seen already (they repeat the end of the previous page on purpose)."""
+    known = 0
     for position, element in enumerate(elements):
         value = (
             element.get(content_type.id_field) if isinstance(element, dict) else None
@@ -160,19 +197,13 @@ def _add_page(content_type, listing, seen, elements, raws) -> None:
         object_id = bodies.object_id_text(value)
         if object_id is None:
             raw = raws[position] if raws else None
-            listing.failures.append(
-                bodies.failure(
-                    content_type.name,
-                    f"(no id #{len(listing.failures) + 1})",
-                    200,
-                    f"listed element has no usable {content_type.id_field!r}",
-                    1,
-                    raw,
-                )
-            )
+            listing.failures.append(_no_id_failure(content_type, listing, raw))
             continue
         if object_id in seen:
-            listing.duplicates += 1
+            if position < window:
+                known += 1
+            else:
+                listing.duplicates += 1
             continue
         seen.add(object_id)
         if raws is None:
@@ -181,6 +212,18 @@ def _add_page(content_type, listing, seen, elements, raws) -> None:
             listing.rows.append(
                 bodies.pack(content_type.name, object_id, raws[position], element)
             )
+    return known
+
+
+def _no_id_failure(content_type, listing, raw):
+    return bodies.failure(
+        content_type.name,
+        f"(no id #{len(listing.failures) + 1})",
+        200,
+        f"listed element has no usable {content_type.id_field!r}",
+        1,
+        raw,
+    )
 
 
 def _child_listing(kind: str, parent: Listing) -> Listing:

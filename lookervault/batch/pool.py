@@ -29,6 +29,7 @@ from multiprocessing.context import BaseContext
 
 from lookervault.batch.counters import Counters
 from lookervault.batch.worker import WorkerSpec, worker_main
+from lookervault.errors import WorkersFailed
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,11 @@ class WorkerPool:
             return self.results.get(timeout=timeout)
         except queue.Empty:
             return None
+        except (EOFError, OSError) as exc:
+            raise WorkersFailed(
+                f"the process that carries results from the workers died ({exc!r}); "
+                "run the same command again to continue the snapshot"
+            ) from None
 
     def complete(self, worker_index: int, unit_id: int) -> None:
         """Forget a unit once its rows are committed."""

@@ -27,6 +27,7 @@ from lookervault.batch.orphan import start_helper_process
 from lookervault.config import Credentials
 from lookervault.errors import LookerVaultError
 from lookervault.looker.client import LookerClient
+from lookervault.looker.diagnose import describe_connection_error
 from lookervault.looker.fetcher import Fetcher
 from lookervault.looker.ratelimit import RateLimiter
 from lookervault.looker.retry import RetryPolicy
@@ -94,7 +95,12 @@ def _work(index: int, fetcher: Fetcher, tasks, results, stop) -> None:
             return
         unit_id, kind, ids = task
         objects, failures = fetch_unit(fetcher, catalog.BY_NAME[kind], ids)
-        results.put(("unit", index, unit_id, objects, failures))
+        try:
+            results.put(("unit", index, unit_id, objects, failures))
+        except (EOFError, OSError):
+            # The results queue is gone with its process; the parent has
+            # noticed and will stop this worker, so leave without a traceback.
+            return
 
 
 def fetch_unit(fetcher: Fetcher, content_type, ids):
@@ -120,7 +126,8 @@ def fetch_object(fetcher: Fetcher, content_type, object_id: str):
         return _failed(counters, kind, object_id, None, str(exc), 1)
     response, attempts = outcome.response, outcome.attempts
     if outcome.error is not None:
-        message = f"request failed after {attempts} attempts: {outcome.error}"
+        reason = describe_connection_error(outcome.error, fetcher.client.api_url + path)
+        message = f"request failed after {attempts} attempts: {reason}"
         log.warning("%s %s failed: %s", kind, object_id, message)
         return _failed(counters, kind, object_id, None, message, attempts)
     counters.add(kind, "bytes", len(response.content))
@@ -139,7 +146,9 @@ def fetch_object(fetcher: Fetcher, content_type, object_id: str):
             response.content,
         )
     try:
-        row = bodies.pack(kind, object_id, response.content)
+        row = bodies.pack(
+            kind, object_id, response.content, expected=content_type.body_type
+        )
     except bodies.MalformedBody as exc:
         return _failed(
             counters, kind, object_id, 200, str(exc), attempts, response.content

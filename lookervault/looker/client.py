@@ -13,6 +13,7 @@ import threading
 import time
 
 import requests
+import urllib3
 from looker_sdk.error import SDKError
 from looker_sdk.rtl import serialize
 from looker_sdk.rtl.api_settings import ApiSettings
@@ -22,6 +23,7 @@ from looker_sdk.rtl.requests_transport import NullAuth, RequestsTransport
 from lookervault import __version__
 from lookervault.config import Credentials
 from lookervault.errors import LoginFailed, LookerUnreachable
+from lookervault.looker.diagnose import describe_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +76,31 @@ class LookerClient:
             response = self._send(path, params, authorization, limit)
         return response
 
-    def get_public(self, path: str) -> requests.Response:
-        """GET an endpoint that needs no token, such as ``/versions``."""
-        return self.session.get(self.api_url + path, timeout=self.credentials.timeout)
+    def check_api(self) -> str | None:
+        """Check that ``base_url`` answers like Looker API 4.0; return its release.
+
+        ``/versions`` needs no login, so a wrong host, port, scheme, path or
+        certificate is reported as such rather than as a failed login.
+        """
+        url = f"{self.api_url}/versions"
+        try:
+            response = self.session.get(url, timeout=self.credentials.timeout)
+        except requests.RequestException as exc:
+            raise LookerUnreachable(
+                f"cannot reach Looker at {self.credentials.base_url}: "
+                f"{describe_connection_error(exc, url)}"
+            ) from None
+        versions = _json_object(response)
+        if response.status_code != 200 or "supported_versions" not in versions:
+            raise LookerUnreachable(
+                f"{url} answered HTTP {response.status_code} "
+                f"({response.headers.get('Content-Type', 'no content type')}), not "
+                "Looker's API; set base_url to the address you open Looker at, "
+                "such as https://mycompany.looker.com, with the API port if it "
+                "has one (often 19999)"
+            )
+        release = versions.get("looker_release_version")
+        return release if isinstance(release, str) else None
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -135,6 +159,14 @@ class LookerClient:
         )
 
 
+def _json_object(response: requests.Response) -> dict:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _token_lifetime(expires_in: int | None) -> float:
     """Return how long to use a token before logging in again.
 
@@ -157,6 +189,10 @@ def _pooled_session(credentials: Credentials, pool_size: int) -> requests.Sessio
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.verify = credentials.verify_ssl
+    if not credentials.verify_ssl:
+        # The run warns once that verification is off; urllib3 would warn on
+        # every request.
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     session.headers["User-Agent"] = USER_AGENT
     # Proxies from the environment still apply, but a ~/.netrc entry for the
     # host must not replace the bearer token with basic auth.

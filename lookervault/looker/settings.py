@@ -49,8 +49,17 @@ def normalize_base_url(url: str) -> str:
     the API URL, which would make every request go to ``/api/4.0/api/4.0``.
     """
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise ConfigInvalid(f"base_url {url!r} is invalid: {exc}") from None
+    if parts.username or parts.password:
+        raise ConfigInvalid(
+            "base_url contains a user name or password; remove them, Looker "
+            "logs in with client_id and client_secret"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigInvalid(
             f"base_url {url!r} is invalid; write the instance address with its "
             "scheme, such as https://mycompany.looker.com:19999"
@@ -118,10 +127,13 @@ def _require(config: RunConfig, values: dict, ini_path, section) -> None:
         f"[looker] in {config.path}, then the environment variables "
         f"{', '.join(ENV_PREFIX + '_' + k.upper() for k in missing)}, then {ini}"
     )
+    advice = (
+        "; keep the secret in the environment rather than in the config file"
+        if "client_secret" in missing
+        else ""
+    )
     raise ConfigInvalid(
-        f"missing Looker {' and '.join(missing)}; looked in {looked}. Set "
-        f"{ENV_PREFIX}_CLIENT_ID and {ENV_PREFIX}_CLIENT_SECRET in the environment "
-        "rather than writing the secret in the config file"
+        f"missing Looker {' and '.join(missing)}; looked in {looked}{advice}"
     )
 
 

@@ -66,7 +66,9 @@ def entries(conn: sqlite3.Connection, snapshot_id: int, kind: str | None = None)
     if kind is not None:
         sql += " AND e.type = ?"
         params += (kind,)
-    yield from conn.execute(sql + " ORDER BY e.type, e.object_id", params)
+    # Numeric ids in numeric order: shorter ids first, then by text.
+    order = " ORDER BY e.type, length(e.object_id), e.object_id"
+    yield from conn.execute(sql + order, params)
 
 
 def failures(conn: sqlite3.Connection, snapshot_id: int):
@@ -88,6 +90,16 @@ def body(
         (snapshot_id, kind, object_id),
     ).fetchone()
     if row is None:
+        failed = conn.execute(
+            "SELECT message FROM failures WHERE snapshot_id = ? AND type = ? "
+            "AND object_id = ?",
+            (snapshot_id, kind, object_id),
+        ).fetchone()
+        if failed is not None:
+            raise SnapshotNotFound(
+                f"{kind} {object_id} failed in snapshot {snapshot_id} and has no "
+                f"body: {failed[0]}"
+            )
         raise SnapshotNotFound(
             f"no {kind} with id {object_id!r} in snapshot {snapshot_id}; list them "
             f"with `lookervault-batch list DB {kind}`"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from datetime import datetime, timezone
 from typing import Iterable
 
+from lookervault.errors import StoreUnusable
 from lookervault.store.rows import FailureRow, ObjectRow
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> str:
@@ -134,25 +138,55 @@ class SnapshotWriter:
                     self.snapshot_id,
                 ),
             )
-        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            # The snapshot is committed in the WAL; folding it in can wait.
+            log.warning("WAL checkpoint of the database failed: %s", exc)
 
     def _transaction(self):
         return _Transaction(self.conn)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back if the block raises.
+
+    SQLite errors become :class:`StoreUnusable`, with the fix when it is
+    known; the rolled-back rows stay uncommitted, so the next run fetches
+    them again.
+    """
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _unusable(self.conn, exc) from None
 
     def __exit__(self, exc_type, exc, traceback):
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        elif self.conn.in_transaction:
-            # Some errors (SQLITE_FULL among them) have already rolled back.
-            self.conn.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                self.conn.execute("COMMIT")
+                return False
+            if self.conn.in_transaction:
+                # Some errors (SQLITE_FULL among them) have already rolled back.
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            raise _unusable(self.conn, error) from None
+        if isinstance(exc, sqlite3.Error):
+            raise _unusable(self.conn, exc) from None
         return False
+
+
+def _unusable(conn: sqlite3.Connection, error: sqlite3.Error) -> StoreUnusable:
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or (
+        "full" in str(error)
+    ):
+        return StoreUnusable(
+            f"the disk holding {path} is full; free some space, then run the same "
+            "command again to continue the snapshot"
+        )
+    return StoreUnusable(f"writing {path} failed: {error}")
