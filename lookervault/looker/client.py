@@ -179,8 +179,20 @@ def _token_lifetime(expires_in: int | None) -> float:
     return max(0.5, expires_in - min(10.0, expires_in * 0.2))
 
 
+class _Session(requests.Session):
+    """A session whose own ``verify`` setting is obeyed.
+
+    requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the environment
+    override a session's ``verify = False``; only a per-request value wins.
+    """
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return super().request(*args, **kwargs)
+
+
 def _pooled_session(credentials: Credentials, pool_size: int) -> requests.Session:
-    session = requests.Session()
+    session = _Session()
     # urllib3 keeps 10 connections per host by default; with more threads it
     # would open and discard a connection on most requests.
     adapter = requests.adapters.HTTPAdapter(
@@ -233,7 +245,7 @@ class _SdkSettings(ApiSettings):
 
 def _auth_session(credentials: Credentials):
     settings = _SdkSettings(credentials)
-    session = requests.Session()
+    session = _Session()
     transport = _StatusTransport(settings, session)
     auth = AuthSession(settings, transport, serialize.deserialize40, API_VERSION)
     return auth, transport

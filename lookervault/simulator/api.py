@@ -14,6 +14,7 @@ listings when ``faults_on_listings`` is off.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -25,12 +26,14 @@ from lookervault.simulator.auth import Tokens
 from lookervault.simulator.faults import (
     DOCUMENTATION_URL,
     DROP,
+    FORBIDDEN,
     GATEWAY_ERROR,
     HANG,
     SLOW,
     TOO_MANY_REQUESTS,
     Faults,
     FaultState,
+    spoil,
 )
 from lookervault.simulator.http import Counters, Request, Response
 from lookervault.simulator.mutate import InvalidMutation, Mutator
@@ -166,6 +169,10 @@ def page_window(params: dict[str, str]) -> tuple[int, int | None]:
             page = max(1, _integer(params, "page") or 1)
             return (page - 1) * per_page, per_page
     return offset, limit
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _json(body: bytes, status: int = 200) -> Response:
@@ -386,6 +393,8 @@ class Api:
         position = table.positions.get(object_id)
         if position is None:
             return _json(NOT_FOUND, 404)
+        if type_name in self.faults.forbid_types:
+            return _json(FORBIDDEN, 403)
         failure = self.faults.object_failure(type_name, object_id)
         if failure is not None:
             return failure
@@ -393,12 +402,19 @@ class Api:
         fields = split_fields(params.get("fields", ""))
         if fields:
             return _json(orjson.dumps(_trim(orjson.loads(body.data), fields)))
+        how = self.faults.corruption(type_name, object_id)
+        if how is not None:
+            data = spoil(body.data, how)
+            self._served.append((type_name, object_id, path, _sha256(data)))
+            return _json(data)
         self._served.append((type_name, object_id, path, body.sha256))
         return _json(body.data)
 
     def _listing(
         self, collection: Collection, path: str, params: dict[str, str]
     ) -> Response:
+        if collection.type_name in self.faults.forbid_types:
+            return _json(FORBIDDEN, 403)
         positions = self._positions(collection, params)
         fields = split_fields(params.get("fields", ""))
         if collection.full and not fields:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from lookervault.catalog import TYPE_NAMES
+from lookervault.simulator.faults import CORRUPTIONS
 from lookervault.simulator.generate import COUNTED_TYPES
 
 # A mid-sized instance: a few hundred dashboards and looks with their owners,
@@ -68,6 +69,12 @@ class SimulatorConfig:
     slow_s: float = 10.0
     # Content types whose detail requests are accepted and get no response.
     hang_types: tuple[str, ...] = ()
+    # (type, id, kind): the object's detail answers 200 with a body spoiled in
+    # one of CORRUPTIONS' ways; "huge" pads a valid body to about 10 MB.
+    corrupt: tuple[tuple[str, str, str], ...] = ()
+    # Types whose listing and detail requests answer 403, as for an API user
+    # whose role lacks the permission.
+    forbid_types: tuple[str, ...] = ()
     # False spares listing requests from the faults drawn by rate.
     faults_on_listings: bool = True
 
@@ -105,6 +112,20 @@ class SimulatorConfig:
                 f"from_dir {self.from_dir!r} is not a directory"
             )
         self._validate_faults()
+        self._validate_spoilers()
+
+    def _validate_spoilers(self) -> None:
+        for type_name, _, how in self.corrupt:
+            if type_name not in TYPE_NAMES or how not in CORRUPTIONS:
+                raise InvalidSimulatorConfig(
+                    f"corrupt entry ({type_name!r}, ..., {how!r}) is invalid; "
+                    f"use a content type and one of: {', '.join(CORRUPTIONS)}"
+                )
+        for type_name in self.forbid_types:
+            if type_name not in TYPE_NAMES:
+                raise InvalidSimulatorConfig(
+                    f"unknown content type {type_name!r} in forbid_types"
+                )
 
     def _validate_faults(self) -> None:
         rates = {

@@ -49,6 +49,37 @@ SLOW = "slow"
 HANG = "hang"
 
 
+FORBIDDEN = orjson.dumps(
+    {
+        "message": "You are not allowed to view this content (simulated)",
+        "documentation_url": DOCUMENTATION_URL,
+    }
+)
+# Ways a 200 answer's body can be wrong, as proxies and bugs produce them.
+CORRUPTIONS = ("html", "truncated", "array", "empty", "latin1", "huge")
+HUGE_BYTES = 10 * 1024 * 1024
+
+
+def spoil(body: bytes, how: str) -> bytes:
+    """Return ``body`` spoiled in the way ``how`` names (see CORRUPTIONS)."""
+    if how == "html":
+        return b"<html><body><h1>Maintenance</h1>Back soon.</body></html>"
+    if how == "truncated":
+        return body[: len(body) // 2]
+    if how == "array":
+        return b"[" + body + b"]"
+    if how == "empty":
+        return b""
+    if how == "latin1":
+        return b'{"id":"0","title":"caf\xe9 cr\xe8me"}'.decode("unicode_escape").encode(
+            "latin-1"
+        )
+    if how == "huge":
+        padding = b'"padding":"' + b"x" * HUGE_BYTES + b'",'
+        return body[:1] + padding + body[1:]
+    raise ValueError(f"unknown corruption {how!r}; expected one of {CORRUPTIONS}")
+
+
 def _proxy_page(status: int, reason: str) -> bytes:
     """Return the error page nginx sends when the server behind it fails."""
     return (
@@ -91,6 +122,15 @@ class Faults:
     # Types whose detail requests get no response.
     hang_types: frozenset[str] = frozenset()
     faults_on_listings: bool = True
+    corrupt: tuple[tuple[str, str, str], ...] = ()
+    forbid_types: frozenset[str] = frozenset()
+
+    def corruption(self, type_name: str, object_id: str) -> str | None:
+        """Return how an object's body is spoiled, or None to serve it as is."""
+        for kind, spoiled_id, how in self.corrupt:
+            if (kind, spoiled_id) == (type_name, object_id):
+                return how
+        return None
 
     @property
     def active(self) -> bool:

@@ -58,6 +58,8 @@ def build_faults(config: SimulatorConfig) -> Faults:
         slow_rate=config.slow_rate,
         slow_s=config.slow_s,
         hang_types=frozenset(config.hang_types),
+        corrupt=tuple((t, str(i), kind) for t, i, kind in config.corrupt),
+        forbid_types=frozenset(config.forbid_types),
         faults_on_listings=config.faults_on_listings,
     )
 
