@@ -27,6 +27,11 @@ from lookervault import __version__, catalog
 from lookervault.batch import plan
 from lookervault.batch.collect import Collector, StopRequest
 from lookervault.batch.counters import Counters
+from lookervault.batch.incremental import (
+    base_snapshot,
+    carry_unchanged,
+    changed_silently,
+)
 from lookervault.batch.orphan import start_helper_process
 from lookervault.batch.pool import WorkerPool
 from lookervault.batch.progress import Progress
@@ -55,6 +60,8 @@ class RunOptions:
     log_level: int = logging.INFO
     # Begin a new snapshot even if the last one can be continued.
     fresh: bool = False
+    # Fetch every object, even those unchanged since the last snapshot.
+    full: bool = False
 
 
 def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary:
@@ -113,7 +120,7 @@ class _Run:
         try:
             with _signals_stop(self.stop):
                 if not reader.is_planned(self.conn, summary.snapshot_id):
-                    self._plan()
+                    self._plan(summary)
                 whole = self._fetch(summary)
         except KeyboardInterrupt:
             whole = False
@@ -157,20 +164,33 @@ class _Run:
             snapshot_id, str(self.settings.database), credentials.base_url, version
         )
 
-    def _plan(self) -> None:
+    def _plan(self, summary: Summary) -> None:
         fetcher = Fetcher(self.client, self.policy, self.limiter, self.counters)
         listings = plan.list_all(fetcher, self.settings.types, self.settings.page_size)
+        base_id = self._base_snapshot(summary)
+        if base_id is not None:
+            sample = self.settings.verify_sample
+            carry_unchanged(self.conn, base_id, listings, sample, summary.snapshot_id)
         workers = self.settings.processes * self.settings.threads
         units = plan.make_units(listings, self.settings.unit_size, workers)
         objects = [row for listing in listings.values() for row in listing.rows]
         failures = [row for listing in listings.values() for row in listing.failures]
-        counts = {k: (v.listed, v.duplicates, v.requests) for k, v in listings.items()}
-        self.writer.record_plan(counts, units, objects, failures)
+        counts = {
+            k: (v.listed, v.duplicates, v.requests, len(v.carried))
+            for k, v in listings.items()
+        }
+        carried = {k: v.carried for k, v in listings.items() if v.carried}
+        self.writer.record_plan(counts, units, objects, failures, carried, base_id)
         for row in objects:
             self.counters.add(row.type, "fetched")
             self.counters.add(row.type, "bytes", row.size)
         for row in failures:
             self.counters.add(row.type, "failed")
+
+    def _base_snapshot(self, summary: Summary) -> int | None:
+        if self.options.full:
+            return None
+        return base_snapshot(self.conn, summary.instance_url, summary.snapshot_id)
 
     def _fetch(self, summary: Summary) -> bool:
         if self.stop.requested:
@@ -210,6 +230,23 @@ class _Run:
         summary.extra["queue_wait_seconds"] = round(collector.queue_wait_seconds, 3)
         return whole
 
+    def _report_silent_changes(self, summary: Summary) -> None:
+        base_id = self._base_snapshot(summary)
+        if base_id is None:
+            return
+        silent = changed_silently(self.conn, base_id, summary.snapshot_id)
+        summary.extra["changed_without_updated_at"] = [
+            {"type": kind, "id": object_id} for kind, object_id in silent
+        ]
+        for kind, object_id in silent:
+            log.warning(
+                "%s %s changed since snapshot %d although its updated_at did not; "
+                "stored the new body",
+                kind,
+                object_id,
+                base_id,
+            )
+
     def _close_after_error(self, summary: Summary) -> None:
         try:
             self._close(summary, "failed")
@@ -221,6 +258,7 @@ class _Run:
     def _close(self, summary: Summary, forced_status: str | None) -> None:
         summary.elapsed_seconds = time.monotonic() - self.started
         reconcile(summary, self.conn, self.counters.read())
+        self._report_silent_changes(summary)
         status = forced_status or (
             "complete" if summary.exit_code == 0 else "incomplete"
         )

@@ -74,6 +74,7 @@ class BackupSettings:
     requests_per_second: float = 0.0
     max_attempts: int = 6
     object_deadline: float = 300.0
+    verify_sample: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ _BACKUP_KEYS = {
     "requests_per_second": ((int, float), "a number; 0 means no limit"),
     "max_attempts": (int, "a whole number"),
     "object_deadline": ((int, float), "a number of seconds"),
+    "verify_sample": ((int, float), "a fraction from 0 to 1"),
 }
 _SIMULATOR_KEYS = {
     "seed": (int, "a whole number"),
@@ -142,6 +144,7 @@ _RANGES = {
     "requests_per_second": (0, 100000),
     "max_attempts": (1, 100),
     "object_deadline": (1, 86400),
+    "verify_sample": (0, 1),
 }
 
 

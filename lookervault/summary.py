@@ -75,13 +75,13 @@ class Summary:
         """Return the summary as a table for people."""
         lines = [f"snapshot {self.snapshot_id} {self.status} in {self.database}"]
         lines.append(
-            f"{'type':<28} {'listed':>8} {'stored':>8} {'failed':>7} "
-            f"{'requests':>9} {'MB':>9}"
+            f"{'type':<28} {'listed':>8} {'stored':>8} {'unchanged':>9} "
+            f"{'failed':>7} {'requests':>9} {'MB':>9}"
         )
         for kind, c in {**self.types, "total": self.totals}.items():
             lines.append(
                 f"{kind:<28} {c['listed']:>8} {c['stored']:>8} "
-                f"{c['failed']:>7} {c['requests']:>9} "
+                f"{c['unchanged']:>9} {c['failed']:>7} {c['requests']:>9} "
                 f"{c['bytes'] / 1e6:>9.1f}"
             )
         rate = self.totals.get("stored", 0) / max(self.elapsed_seconds, 1e-9)
@@ -122,18 +122,19 @@ def reconcile(summary: Summary, conn: sqlite3.Connection, counters: dict) -> Non
         sid,
     )
     listings = conn.execute(
-        "SELECT type, listed, duplicates FROM listings WHERE snapshot_id = ?",
+        "SELECT type, listed, duplicates, carried FROM listings WHERE snapshot_id = ?",
         (sid,),
     ).fetchall()
     order = {name: position for position, name in enumerate(catalog.TYPE_NAMES)}
     listings.sort(key=lambda row: order.get(row[0], len(order)))
-    for kind, listed, duplicates in listings:
+    for kind, listed, duplicates, carried in listings:
         live = counters.get(kind, {})
         summary.types[kind] = {
             "listed": listed,
             "stored": stored.get(kind, 0),
             "failed": failed.get(kind, 0),
             "duplicates": duplicates,
+            "unchanged": carried,
             "requests": live.get("requests", 0),
             "bytes": live.get("bytes", 0),
             "retries": live.get("retries", 0),

@@ -37,16 +37,20 @@ class Listing:
     """What listing one content type produced."""
 
     kind: str
+    # Ids to fetch, each with the listing's updated_at (None when unknown).
     ids: list[str] = field(default_factory=list)
+    updated: dict[str, str | None] = field(default_factory=dict)
     rows: list[ObjectRow] = field(default_factory=list)
     failures: list[FailureRow] = field(default_factory=list)
+    # Ids unchanged since the base snapshot, which join this one unfetched.
+    carried: list[str] = field(default_factory=list)
     duplicates: int = 0
     requests: int = 0
 
     @property
     def listed(self) -> int:
         """Objects the listing returned, once each."""
-        return len(self.ids) + len(self.rows) + len(self.failures)
+        return len(self.ids) + len(self.carried) + len(self.rows) + len(self.failures)
 
 
 class ListingFailed(Exception):
@@ -208,11 +212,16 @@ def _add_page(content_type, listing, seen, elements, raws, window: int) -> int:
         seen.add(object_id)
         if raws is None:
             listing.ids.append(object_id)
+            listing.updated[object_id] = _text_or_none(element.get("updated_at"))
         else:
             listing.rows.append(
                 bodies.pack(content_type.name, object_id, raws[position], element)
             )
     return known
+
+
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _no_id_failure(content_type, listing, raw):

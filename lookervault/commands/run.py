@@ -48,6 +48,12 @@ def register(commands) -> None:
         "(by default a run continues it)",
     )
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="fetch every object, even those whose updated_at has not changed "
+        "since the last snapshot",
+    )
+    parser.add_argument(
         "--no-progress",
         action="store_true",
         help="draw no progress bars and log no progress lines",
@@ -74,6 +80,7 @@ def _run(args) -> int:
         progress=not args.no_progress and not args.quiet,
         log_level=logging.getLogger().level,
         fresh=args.fresh,
+        full=args.full,
     )
     summary = run_backup(run_config, options)
     if args.json:

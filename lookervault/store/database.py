@@ -9,7 +9,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lookervault.errors import StoreUnusable
-from lookervault.store.schema import APPLICATION_ID, SCHEMA_VERSION, STATEMENTS
+from lookervault.store.schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STATEMENTS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +43,8 @@ def open_database(path: Path, create: bool = False) -> sqlite3.Connection:
     try:
         if _check_schema(conn, path, allow_empty=True):
             _create_schema(conn)
+        else:
+            _migrate(conn)
         _tune_for_writing(conn, path)
     except BaseException:
         conn.close()
@@ -132,6 +139,19 @@ def _check_schema(conn: sqlite3.Connection, path: Path, allow_empty: bool) -> bo
             f"version reads {SCHEMA_VERSION}); upgrade lookervault-batch"
         )
     return False
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in MIGRATIONS.get(target, ()):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.execute("COMMIT")
+    log.info("upgraded the database from schema %d to %d", version, SCHEMA_VERSION)
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

@@ -165,3 +165,143 @@ def progress_counts(conn: sqlite3.Connection, snapshot_id: int):
         ):
             done[kind] = done.get(kind, 0) + count
     return listed, done
+
+
+# Read functions of the history commands (verify, diff, history, export,
+# forget).  None of them writes.
+
+
+def snapshot(conn: sqlite3.Connection, snapshot_id: int) -> Snapshot:
+    """Return one snapshot; raise :class:`SnapshotNotFound` if it is absent."""
+    resolve_snapshot(conn, snapshot_id)
+    row = conn.execute(
+        "SELECT id, started_at, finished_at, status, instance_url, looker_version, "
+        "tool_version, counts FROM snapshots WHERE id = ?",
+        (snapshot_id,),
+    ).fetchone()
+    return Snapshot(*row[:-1], counts=json.loads(row[-1] or "{}"))
+
+
+def snapshot_settings(conn: sqlite3.Connection, snapshot_id: int) -> dict:
+    """Return the settings a snapshot's run recorded, secrets excluded."""
+    row = conn.execute(
+        "SELECT settings FROM snapshots WHERE id = ?", (snapshot_id,)
+    ).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+def listed_counts(conn: sqlite3.Connection, snapshot_id: int) -> dict[str, int]:
+    """Return {type: objects listed} for each type a snapshot listed."""
+    return dict(
+        conn.execute(
+            "SELECT type, listed FROM listings WHERE snapshot_id = ?", (snapshot_id,)
+        )
+    )
+
+
+def type_counts(conn: sqlite3.Connection, table: str, snapshot_id: int) -> dict:
+    """Return {type: rows} of ``entries`` or ``failures`` in one snapshot."""
+    if table not in ("entries", "failures"):
+        raise ValueError(f"not a per-object table: {table}")
+    return dict(
+        conn.execute(
+            f"SELECT type, count(*) FROM {table} WHERE snapshot_id = ? GROUP BY type",
+            (snapshot_id,),
+        )
+    )
+
+
+def entry_index(conn: sqlite3.Connection, snapshot_id: int) -> dict:
+    """Return {(type, id): (sha256, title, folder_id, updated_at)} of a snapshot."""
+    rows = conn.execute(
+        "SELECT type, object_id, sha256, title, folder_id, updated_at FROM entries "
+        "WHERE snapshot_id = ?",
+        (snapshot_id,),
+    )
+    return {(kind, object_id): rest for kind, object_id, *rest in rows}
+
+
+def failure_index(conn: sqlite3.Connection, snapshot_id: int) -> dict:
+    """Return {(type, id): message} of the objects a snapshot failed on."""
+    rows = conn.execute(
+        "SELECT type, object_id, message FROM failures WHERE snapshot_id = ?",
+        (snapshot_id,),
+    )
+    return {(kind, object_id): message for kind, object_id, message in rows}
+
+
+def planned_ids(
+    conn: sqlite3.Connection, snapshot_id: int, pending_only: bool = False
+) -> dict[str, set[str]]:
+    """Return {type: ids} in a snapshot's work units, or only those not done.
+
+    Only fetched types have units: a listed type's objects are stored with
+    the plan itself.
+    """
+    sql = "SELECT type, object_ids FROM units WHERE snapshot_id = ?"
+    if pending_only:
+        sql += " AND done = 0"
+    planned: dict[str, set[str]] = {}
+    for kind, ids in conn.execute(sql, (snapshot_id,)):
+        planned.setdefault(kind, set()).update(json.loads(ids))
+    return planned
+
+
+def missing_blobs(conn: sqlite3.Connection, snapshot_id: int):
+    """Yield (type, id, sha256) of a snapshot's entries whose blob is absent."""
+    yield from conn.execute(
+        "SELECT e.type, e.object_id, e.sha256 FROM entries e "
+        "LEFT JOIN blobs b ON b.sha256 = e.sha256 "
+        "WHERE e.snapshot_id = ? AND b.sha256 IS NULL ORDER BY e.type, e.object_id",
+        (snapshot_id,),
+    )
+
+
+def referenced_blobs(conn: sqlite3.Connection, snapshot_id: int):
+    """Yield (sha256, size, codec, data) of each blob a snapshot references."""
+    yield from conn.execute(
+        "SELECT sha256, size, codec, data FROM blobs WHERE sha256 IN "
+        "(SELECT sha256 FROM entries WHERE snapshot_id = ?)",
+        (snapshot_id,),
+    )
+
+
+def objects_with_blob(conn: sqlite3.Connection, snapshot_id: int, sha256: str):
+    """Return [(type, id)] of a snapshot's entries that reference one blob."""
+    return conn.execute(
+        "SELECT type, object_id FROM entries WHERE snapshot_id = ? AND sha256 = ? "
+        "ORDER BY type, object_id",
+        (snapshot_id, sha256),
+    ).fetchall()
+
+
+def blob(conn: sqlite3.Connection, sha256: str) -> tuple[str, bytes] | None:
+    """Return (codec, stored data) of one blob, or None when it is absent."""
+    return conn.execute(
+        "SELECT codec, data FROM blobs WHERE sha256 = ?", (sha256,)
+    ).fetchone()
+
+
+def object_states(conn: sqlite3.Connection, kind: str, object_id: str):
+    """Return one object's rows across snapshots, as two dicts by snapshot id.
+
+    The first maps to (sha256, size, title) where the object was stored, the
+    second to the failure message where it failed.
+    """
+    stored = {
+        sid: (sha, size, title)
+        for sid, sha, size, title in conn.execute(
+            "SELECT e.snapshot_id, e.sha256, b.size, e.title FROM entries e "
+            "LEFT JOIN blobs b ON b.sha256 = e.sha256 "
+            "WHERE e.type = ? AND e.object_id = ?",
+            (kind, object_id),
+        )
+    }
+    failed = dict(
+        conn.execute(
+            "SELECT snapshot_id, message FROM failures WHERE type = ? "
+            "AND object_id = ?",
+            (kind, object_id),
+        )
+    )
+    return stored, failed

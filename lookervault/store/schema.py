@@ -11,7 +11,7 @@ interrupted run resume without fetching committed objects again.
 # PRAGMA application_id marks the file as ours ("LVLT"), so that opening some
 # other SQLite database is refused instead of altered.
 APPLICATION_ID = 0x4C564C54
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STATEMENTS = (
     """
@@ -79,7 +79,14 @@ STATEMENTS = (
         listed      INTEGER NOT NULL,
         duplicates  INTEGER NOT NULL DEFAULT 0,
         requests    INTEGER NOT NULL,
+        carried     INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (snapshot_id, type)
     ) WITHOUT ROWID
     """,
 )
+
+# Statements that bring a database of the version before each up to it.
+MIGRATIONS = {
+    # Version 2 counts objects carried unfetched from the previous snapshot.
+    2: ("ALTER TABLE listings ADD COLUMN carried INTEGER NOT NULL DEFAULT 0",),
+}

@@ -66,21 +66,26 @@ class SnapshotWriter:
 
     def record_plan(
         self,
-        listed: dict[str, tuple[int, int, int]],
+        listed: dict[str, tuple[int, int, int, int]],
         units: Iterable[tuple[int, str, list[str]]],
         objects: list[ObjectRow],
         failures: list[FailureRow],
+        carried: dict[str, list[str]],
+        base_id: int | None,
     ) -> None:
-        """Store the listings, the work units and listed content, all at once.
+        """Store the listings, the work units, listed and carried content at once.
 
         ``listed`` maps a type to (objects listed, duplicates dropped,
-        requests).  One transaction, so a snapshot either has its whole plan
-        or none of it, and a resumed run knows which.
+        requests, objects carried).  ``carried`` maps a type to the ids whose
+        entries are copied from snapshot ``base_id``.  One transaction, so a
+        snapshot either has its whole plan or none of it, and a resumed run
+        knows which.
         """
         sid = self.snapshot_id
         with self._transaction():
             self.conn.executemany(
-                "INSERT INTO listings VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO listings (snapshot_id, type, listed, duplicates, "
+                "requests, carried) VALUES (?, ?, ?, ?, ?, ?)",
                 [(sid, kind, *counts) for kind, counts in listed.items()],
             )
             self.conn.executemany(
@@ -89,6 +94,16 @@ class SnapshotWriter:
                 [(sid, uid, kind, json.dumps(ids)) for uid, kind, ids in units],
             )
             self._insert(objects, failures)
+            self.conn.executemany(
+                "INSERT INTO entries SELECT ?, type, object_id, sha256, title, "
+                "folder_id, updated_at FROM entries WHERE snapshot_id = ? "
+                "AND type = ? AND object_id = ?",
+                [
+                    (sid, base_id, kind, object_id)
+                    for kind, ids in carried.items()
+                    for object_id in ids
+                ],
+            )
 
     def write(
         self,
