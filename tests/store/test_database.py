@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from lookervault.errors import StoreUnusable
-from lookervault.store.database import open_database
+from lookervault.store.database import open_database, open_for_reading
 from lookervault.store.schema import SCHEMA_VERSION
 
 
@@ -48,3 +48,34 @@ def test_text_file_is_not_a_database(tmp_path):
     path.write_text("hello, this is not SQLite\n" * 100)
     with pytest.raises(StoreUnusable):
         open_database(path)
+
+
+def test_version_1_database_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    open_database(path, create=True).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE listings DROP COLUMN carried")
+        conn.execute("PRAGMA user_version = 1")
+    conn = open_database(path)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(listings)")]
+    assert "carried" in columns
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_reading_leaves_the_file_unchanged(tmp_path):
+    path = tmp_path / "backup.db"
+    open_database(path, create=True).close()
+    before = path.read_bytes()
+    conn = open_for_reading(path)
+    conn.execute("SELECT count(*) FROM snapshots").fetchone()
+    conn.close()
+    assert path.read_bytes() == before
+
+
+def test_empty_file_is_not_read_as_a_database(tmp_path):
+    path = tmp_path / "empty.db"
+    path.write_bytes(b"")
+    with pytest.raises(StoreUnusable, match="empty"):
+        open_for_reading(path)
+    assert path.read_bytes() == b""
