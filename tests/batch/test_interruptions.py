@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -209,3 +210,31 @@ def test_second_ctrl_c_stops_at_once_and_keeps_database_valid(
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert snapshot_status(db) == "interrupted"
     assert all("Traceback" not in line for line in lines)
+
+
+def test_unit_that_keeps_killing_workers_is_failed(tmp_path, start_simulator):
+    # One worker with one thread holding the only unit, killed each time it
+    # comes back: after three deaths the unit is given up, not retried forever.
+    simulator = start_simulator(counts={"dashboards": 3}, small=True, latency_ms=2000)
+    config = write_config(
+        tmp_path, simulator.base_url, types=["dashboards"], processes=1, threads=1
+    )
+    process, lines = start_run(config, "--debug", "--json")
+    pattern = re.compile(r"worker (\d+) started as pid (\d+)")
+    for death in range(3):
+        pids = wait_for(
+            lambda n=death: [m.group(2) for m in map(pattern.search, lines) if m][n:]
+        )
+        # Let the new worker log in and take units before it dies.
+        logged_in = f"worker {death} logged in"
+        wait_for(lambda text=logged_in: any(text in line for line in lines))
+        time.sleep(0.5)
+        os.kill(int(pids[0]), signal.SIGKILL)
+    finish(process)
+    assert process.returncode == 3, "".join(lines[-20:])
+    summary = json.loads(process.stdout.read())
+    # The units held through all three deaths fail; any others are stored.
+    assert summary["failures"]
+    assert summary["reconciled"] is True
+    for failure in summary["failures"]:
+        assert "worker process died 3 times" in failure["message"]
