@@ -94,11 +94,26 @@ def snapshot_status(db, snapshot=1) -> str:
         return row.fetchone()[0]
 
 
-def test_killed_worker_is_replaced(tmp_path, start_simulator):
-    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
+def slow_instance(tmp_path, start_simulator, latency_ms=40):
+    """Start a simulator slow enough to interrupt mid-run; write its config."""
+    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=latency_ms)
     config = write_config(
         tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
     )
+    return simulator, config
+
+
+def served(simulator) -> set[tuple[str, str]]:
+    """Return every (type, id) the simulator served since its last reset."""
+    return {
+        (kind, object_id)
+        for kind, objects in simulator.record()["objects"].items()
+        for object_id in objects
+    }
+
+
+def test_killed_worker_is_replaced(tmp_path, start_simulator):
+    simulator, config = slow_instance(tmp_path, start_simulator)
     process, lines = start_run(config, "--debug", "--json")
     pattern = re.compile(r"worker (\d+) started as pid (\d+)")
     pids = wait_for(lambda: [m.group(2) for m in map(pattern.search, lines) if m])
@@ -112,10 +127,7 @@ def test_killed_worker_is_replaced(tmp_path, start_simulator):
 
 
 def test_sigint_exits_130_and_next_run_continues(tmp_path, start_simulator):
-    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
-    config = write_config(
-        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
-    )
+    simulator, config = slow_instance(tmp_path, start_simulator)
     db = tmp_path / "backup.db"
     process, lines = start_run(config)
     wait_for(lambda: committed_units(db) >= 3)
@@ -135,19 +147,11 @@ def test_sigint_exits_130_and_next_run_continues(tmp_path, start_simulator):
     assert b"continuing unfinished snapshot 1" in result.stderr
     assert snapshot_status(db) == "complete"
     assert stored(db) == expected(simulator)
-    refetched = {
-        (kind, object_id)
-        for kind, objects in simulator.record()["objects"].items()
-        for object_id in objects
-    }
-    assert not refetched & partial
+    assert not served(simulator) & partial
 
 
 def test_parent_killed_leaves_valid_database_and_resumes(tmp_path, start_simulator):
-    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
-    config = write_config(
-        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
-    )
+    simulator, config = slow_instance(tmp_path, start_simulator)
     db = tmp_path / "backup.db"
     process, lines = start_run(config)
     wait_for(lambda: committed_units(db) >= 3)
@@ -168,19 +172,11 @@ def test_parent_killed_leaves_valid_database_and_resumes(tmp_path, start_simulat
     assert result.returncode == 0, result.stderr.decode()
     assert snapshot_status(db) == "complete"
     assert stored(db) == expected(simulator)
-    fetched_again = {
-        (kind, object_id)
-        for kind, objects in simulator.record()["objects"].items()
-        for object_id in objects
-    }
-    assert not fetched_again & committed
+    assert not served(simulator) & committed
 
 
 def test_sigterm_is_handled_like_ctrl_c(tmp_path, start_simulator):
-    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=40)
-    config = write_config(
-        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
-    )
+    simulator, config = slow_instance(tmp_path, start_simulator)
     db = tmp_path / "backup.db"
     process, lines = start_run(config)
     wait_for(lambda: committed_units(db) >= 3)
@@ -194,10 +190,7 @@ def test_second_ctrl_c_stops_at_once_and_keeps_database_valid(
     tmp_path, start_simulator
 ):
     # Slow answers, so the units in hand would keep a graceful stop waiting.
-    simulator = start_simulator(counts=COUNTS, small=True, latency_ms=400)
-    config = write_config(
-        tmp_path, simulator.base_url, types=TYPES, processes=2, threads=4, unit_size=5
-    )
+    simulator, config = slow_instance(tmp_path, start_simulator, latency_ms=400)
     db = tmp_path / "backup.db"
     process, lines = start_run(config)
     wait_for(lambda: committed_units(db) >= 1)
