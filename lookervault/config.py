@@ -62,7 +62,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class BackupSettings:
-    """How a run works: what it backs up, where, and with how many workers."""
+    """The settings of a run: content types, database, workers and limits."""
 
     database: Path
     types: tuple[str, ...] = catalog.TYPE_NAMES

@@ -18,7 +18,7 @@ SHOWN_FAILURES = 20
 
 @dataclass
 class Summary:
-    """What one run did, per content type and in total."""
+    """The outcome of one run, per content type and in total."""
 
     snapshot_id: int
     database: str

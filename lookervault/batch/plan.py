@@ -34,7 +34,7 @@ LISTING_ID = "(listing)"
 
 @dataclass
 class Listing:
-    """What listing one content type produced."""
+    """The result of listing one content type."""
 
     kind: str
     # Ids to fetch, each with the listing's updated_at (None when unknown).

@@ -174,7 +174,7 @@ class WorkerPool:
 
     def _replace(self, worker: _Worker, exit_code: int) -> str:
         del self._workers[worker.index]
-        how = _describe_exit(exit_code)
+        cause = _describe_exit(exit_code)
         lost = sorted(worker.in_flight)
         for unit_id in lost:
             if unit_id in self.done:
@@ -186,9 +186,9 @@ class WorkerPool:
                 self.pending.appendleft(unit_id)
         self._restarts += 1
         if self._restarts > MAX_RESTARTS_PER_WORKER * self.size:
-            return f"worker {worker.index} {how}; too many worker deaths to go on"
+            return f"worker {worker.index} {cause}; too many worker deaths to go on"
         self._spawn()
-        return f"worker {worker.index} {how}; {len(lost)} units handed to others"
+        return f"worker {worker.index} {cause}; {len(lost)} units handed to others"
 
     @property
     def exhausted(self) -> bool:

@@ -93,7 +93,7 @@ class LookerClient:
         versions = _json_object(response)
         if response.status_code != 200 or "supported_versions" not in versions:
             raise LookerUnreachable(
-                f"{url} answered HTTP {response.status_code} "
+                f"{url} responded with HTTP {response.status_code} "
                 f"({response.headers.get('Content-Type', 'no content type')}), not "
                 "Looker's API; set base_url to the address you open Looker at, "
                 "such as https://mycompany.looker.com, with the API port if it "

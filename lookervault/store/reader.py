@@ -44,7 +44,9 @@ def resolve_snapshot(conn: sqlite3.Connection, snapshot_id: int | None) -> int:
     if snapshot_id is None:
         row = conn.execute("SELECT max(id) FROM snapshots").fetchone()
         if row[0] is None:
-            raise SnapshotNotFound("the database holds no snapshot yet; run a backup")
+            raise SnapshotNotFound(
+                "the database contains no snapshot yet; run a backup"
+            )
         return row[0]
     row = conn.execute("SELECT id FROM snapshots WHERE id = ?", (snapshot_id,))
     if row.fetchone() is None:
