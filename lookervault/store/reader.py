@@ -259,13 +259,15 @@ def missing_blobs(conn: sqlite3.Connection, snapshot_id: int):
     )
 
 
-def referenced_blobs(conn: sqlite3.Connection, snapshot_id: int):
-    """Yield (sha256, size, codec, data) of each blob a snapshot references."""
-    yield from conn.execute(
-        "SELECT sha256, size, codec, data FROM blobs WHERE sha256 IN "
-        "(SELECT sha256 FROM entries WHERE snapshot_id = ?)",
-        (snapshot_id,),
-    )
+def referenced_hashes(conn: sqlite3.Connection, snapshot_id: int) -> list[str]:
+    """Return the distinct sha256 of the blobs a snapshot's entries reference."""
+    return [
+        sha256
+        for (sha256,) in conn.execute(
+            "SELECT DISTINCT sha256 FROM entries WHERE snapshot_id = ?",
+            (snapshot_id,),
+        )
+    ]
 
 
 def objects_with_blob(conn: sqlite3.Connection, snapshot_id: int, sha256: str):
@@ -281,6 +283,13 @@ def blob(conn: sqlite3.Connection, sha256: str) -> tuple[str, bytes] | None:
     """Return (codec, stored data) of one blob, or None when it is absent."""
     return conn.execute(
         "SELECT codec, data FROM blobs WHERE sha256 = ?", (sha256,)
+    ).fetchone()
+
+
+def blob_record(conn: sqlite3.Connection, sha256: str):
+    """Return (size, codec, stored data) of one blob, or None when it is absent."""
+    return conn.execute(
+        "SELECT size, codec, data FROM blobs WHERE sha256 = ?", (sha256,)
     ).fetchone()
 
 
