@@ -1,0 +1,143 @@
+"""Micro-benchmarks (pytest-benchmark) of the work done once per object or batch.
+
+Bodies come from the simulator's generator (seed 1), so they have the sizes
+and shapes a backup receives: the median dashboard is about 140 KB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import zlib
+from multiprocessing.managers import SyncManager
+
+import orjson
+import pytest
+
+from lookervault import bodies, catalog
+from lookervault.batch.counters import Counters
+from lookervault.simulator.generate import GeneratedContent
+from lookervault.store.database import open_database
+from lookervault.store.writer import SnapshotWriter
+
+# The collector commits at most this many rows at once, and the planner puts at
+# most this many ids in a unit.
+BATCH_ROWS = 500
+UNIT_OBJECTS = 25
+SAMPLE_OBJECTS = 251
+
+
+@pytest.fixture(scope="module")
+def generated():
+    content = GeneratedContent(
+        1, {"dashboards": SAMPLE_OBJECTS, "looks": SAMPLE_OBJECTS}, False, "bench"
+    )
+    return {
+        kind: [content.tables[kind].render(i) for i in range(SAMPLE_OBJECTS)]
+        for kind in ("dashboards", "looks")
+    }
+
+
+@pytest.fixture(scope="module")
+def median_dashboard(generated) -> bytes:
+    by_size = sorted(generated["dashboards"], key=len)
+    return by_size[len(by_size) // 2]
+
+
+@pytest.fixture(scope="module")
+def batch_rows(generated):
+    """500 packed rows, half dashboards and half looks, as in one full commit."""
+    rows = []
+    for kind in ("dashboards", "looks"):
+        for i, raw in enumerate(generated[kind][: BATCH_ROWS // 2]):
+            rows.append(bodies.pack(kind, str(i + 1), raw))
+    return rows
+
+
+def test_pack_median_dashboard(benchmark, median_dashboard):
+    """Parse, hash and compress one median-sized dashboard."""
+    assert 120_000 < len(median_dashboard) < 160_000
+    row = benchmark(bodies.pack, "dashboards", "1", median_dashboard)
+    assert row.size == len(median_dashboard)
+
+
+PACK_STEPS = {
+    "sha256": lambda raw: hashlib.sha256(raw).hexdigest(),
+    "zlib-level-1": lambda raw: zlib.compress(raw, bodies.COMPRESS_LEVEL),
+    "orjson": orjson.loads,
+}
+
+
+@pytest.mark.parametrize("step", PACK_STEPS)
+def test_pack_step_median_dashboard(benchmark, median_dashboard, step):
+    """One of the three steps of ``pack``, alone, on the median dashboard."""
+    benchmark(PACK_STEPS[step], median_dashboard)
+
+
+def test_pack_median_look(benchmark, generated):
+    """Parse, hash and compress one median-sized look."""
+    raw = sorted(generated["looks"], key=len)[len(generated["looks"]) // 2]
+    row = benchmark(bodies.pack, "looks", "1", raw)
+    assert row.size == len(raw)
+
+
+def test_writer_batch_of_500(benchmark, batch_rows, tmp_path):
+    """Commit 500 rows and mark their 20 units done, into a fresh database."""
+    units = [
+        (unit, "dashboards", [str(i) for i in range(UNIT_OBJECTS)])
+        for unit in range(1, BATCH_ROWS // UNIT_OBJECTS + 1)
+    ]
+    databases = iter(range(1_000_000))
+
+    def fresh_writer():
+        conn = open_database(tmp_path / f"{next(databases)}.db", create=True)
+        writer = SnapshotWriter(conn)
+        writer.begin("http://bench", None, {}, "bench")
+        writer.record_plan({}, units, [], [], carried={}, base_id=None)
+        return (writer,), {}
+
+    def write(writer):
+        writer.write(batch_rows, [], [unit[0] for unit in units])
+        writer.conn.close()
+
+    benchmark.pedantic(write, setup=fresh_writer, rounds=20)
+
+
+@pytest.fixture(scope="module")
+def manager_queue():
+    manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
+    manager.start()
+    try:
+        yield manager.Queue()
+    finally:
+        manager.shutdown()
+
+
+def test_manager_queue_unit_round_trip(benchmark, manager_queue, generated):
+    """Put one unit of 25 packed dashboards on a Manager queue and get it back."""
+    rows = [
+        bodies.pack("dashboards", str(i), raw)
+        for i, raw in enumerate(generated["dashboards"][:UNIT_OBJECTS])
+    ]
+    message = ("unit", 0, 1, rows, [])
+
+    def round_trip():
+        manager_queue.put(message)
+        return manager_queue.get()
+
+    received = benchmark(round_trip)
+    assert received == message
+
+
+def test_counters_read(benchmark):
+    """Read every shared counter once, as the progress bars do 4 times a second."""
+    counters = Counters(multiprocessing.get_context("spawn"), catalog.TYPE_NAMES)
+    counts = benchmark(counters.read)
+    assert set(counts) == set(catalog.TYPE_NAMES)
+
+
+def test_counters_add(benchmark):
+    """Add to one shared counter, as each request does a few times."""
+    counters = Counters(multiprocessing.get_context("spawn"), catalog.TYPE_NAMES)
+    benchmark(counters.add, "dashboards", "requests")
+    assert counters.read()["dashboards"]["requests"] > 0
