@@ -31,7 +31,7 @@ API_VERSION = "4.0"
 USER_AGENT = f"lookervault-batch/{__version__}"
 # Seconds to wait for a TCP connection; the configured timeout bounds the rest.
 CONNECT_TIMEOUT = 10.0
-# Looker tokens last an hour; used when a login answer omits expires_in.
+# Looker tokens last an hour. This is used when a login response omits expires_in.
 DEFAULT_TOKEN_SECONDS = 3000.0
 
 
@@ -63,7 +63,7 @@ class LookerClient:
     ) -> requests.Response:
         """GET ``path`` under the API root; log in again once on a 401.
 
-        ``timeout`` caps the seconds to wait for an answer (default: the
+        ``timeout`` caps the seconds to wait for a response (default: the
         configured timeout).  Network errors propagate as ``requests``
         exceptions for the caller to record or retry.
         """
@@ -77,7 +77,7 @@ class LookerClient:
         return response
 
     def check_api(self) -> str | None:
-        """Check that ``base_url`` answers like Looker API 4.0; return its release.
+        """Check that ``base_url`` serves Looker API 4.0, and return its release.
 
         ``/versions`` needs no login, so a wrong host, port, scheme, path or
         certificate is reported as such rather than as a failed login.

@@ -1,7 +1,7 @@
 """Retry transient failures with exponential backoff and full jitter.
 
-Looker answers 429 under load, and the proxies in front of it answer 502, 503
-and 504 with HTML; connections reset and requests time out.  Each of these is
+Looker returns 429 under load, and the proxies in front of it return 502,
+503 and 504 with HTML pages.  Connections reset and requests time out.  Each of these is
 tried again, after at least the ``Retry-After`` the server asked for, or after
 a random delay from zero to an exponentially growing cap ("full jitter"), so
 that many threads backing off at once do not retry in lockstep.  Any other
@@ -25,8 +25,8 @@ RETRY_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-# Added to every Retry-After wait: the server's clock starts when it sends the
-# answer, ours when it arrives, and sleep() may round down by a millisecond.
+# Added to every Retry-After wait, because the server's clock starts when it
+# sends the response and ours when it arrives, and sleep() may round down.
 RETRY_AFTER_MARGIN = 0.05
 
 
@@ -48,7 +48,7 @@ class RetryPolicy:
 
 @dataclass
 class Attempted:
-    """The last answer to a request, or the error that stopped it."""
+    """The last response to a request, or the error that stopped it."""
 
     response: requests.Response | None
     error: Exception | None
@@ -109,7 +109,7 @@ def _delay(policy: RetryPolicy, attempt: int, response) -> float:
     jitter = policy.backoff(attempt)
     if response is None:
         return jitter
-    asked = retry_after_seconds(response.headers.get("Retry-After"))
-    if asked is None:
+    requested = retry_after_seconds(response.headers.get("Retry-After"))
+    if requested is None:
         return jitter
-    return max(asked + RETRY_AFTER_MARGIN, jitter)
+    return max(requested + RETRY_AFTER_MARGIN, jitter)
