@@ -143,7 +143,7 @@ class _Run:
         snapshot_id = None
         if not self.options.fresh:
             snapshot_id = reader.resumable_snapshot(
-                self.conn, credentials.base_url, self.settings.types
+                self.conn, credentials.instance, self.settings.types
             )
         if snapshot_id is not None:
             self.writer.resume(snapshot_id)
@@ -151,17 +151,17 @@ class _Run:
         else:
             settings = {**credentials.public(), **_public(self.settings)}
             snapshot_id = self.writer.begin(
-                credentials.base_url, version, settings, __version__
+                credentials.instance, version, settings, __version__
             )
             log.info(
                 "snapshot %d of %s (Looker %s) into %s",
                 snapshot_id,
-                credentials.base_url,
+                credentials.instance,
                 version or "version unknown",
                 self.settings.database,
             )
         return Summary(
-            snapshot_id, str(self.settings.database), credentials.base_url, version
+            snapshot_id, str(self.settings.database), credentials.instance, version
         )
 
     def _plan(self, summary: Summary) -> None:
@@ -253,7 +253,7 @@ class _Run:
         except StoreUnusable as exc:
             # The error being raised matters more; the next run sees a
             # snapshot still marked running and continues it all the same.
-            log.error("could not mark snapshot %d failed: %s", summary.snapshot_id, exc)
+            log.debug("could not mark snapshot %d failed: %s", summary.snapshot_id, exc)
 
     def _close(self, summary: Summary, forced_status: str | None) -> None:
         summary.elapsed_seconds = time.monotonic() - self.started

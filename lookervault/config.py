@@ -49,6 +49,15 @@ class Credentials:
     client_secret: str = field(repr=False)
     verify_ssl: bool = True
     timeout: float = 120.0
+    # The name snapshots record for this instance; base_url when empty.  A
+    # bundled simulator listens on a new port each run, so it is named by its
+    # content instead, letting runs continue and build on its snapshots.
+    name: str = ""
+
+    @property
+    def instance(self) -> str:
+        """The instance's name in snapshots: ``name``, else ``base_url``."""
+        return self.name or self.base_url
 
     def public(self) -> dict[str, Any]:
         """Return the settings that may be shown and stored: no secret."""

@@ -24,10 +24,20 @@ def looker_instance(config: RunConfig):
     simulator, secret = _start_simulator(config)
     try:
         yield Credentials(
-            simulator.base_url, SIMULATOR_CLIENT_ID, secret, verify_ssl=True, timeout=30
+            simulator.base_url,
+            SIMULATOR_CLIENT_ID,
+            secret,
+            verify_ssl=True,
+            timeout=30,
+            name=_simulator_name(config),
         )
     finally:
         simulator.stop()
+
+
+def _simulator_name(config: RunConfig) -> str:
+    settings = config.simulator
+    return f"lookervault simulator (seed {settings.seed}, scale {settings.scale:g})"
 
 
 def _start_simulator(config: RunConfig):
@@ -52,7 +62,9 @@ def _start_simulator(config: RunConfig):
         latency_ms=settings.latency_ms,
         fail=settings.fail,
     )
-    log.info("starting the Looker simulator (%d objects)", sum(counts.values()))
+    # One group-values object per user attribute comes on top of the counts.
+    objects = sum(counts.values()) + counts.get("user_attributes", 0)
+    log.info("starting the Looker simulator (%d objects)", objects)
     try:
         return SimulatorProcess(simulator_config).start(), secret
     except InvalidSimulatorConfig as exc:

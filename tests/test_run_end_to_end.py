@@ -205,3 +205,21 @@ def test_database_is_private_to_its_owner(tmp_path, start_simulator):
     result, _ = backup(tmp_path, simulator, types=["folders"])
     assert result.returncode == 0, result.stderr.decode()
     assert (tmp_path / "backup.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_bundled_simulator_runs_build_on_each_other(tmp_path):
+    """Each [simulator] run starts a simulator on a new port; the second run
+    still finds the first snapshot as its base and fetches only a sample."""
+    config = tmp_path / "demo.toml"
+    config.write_text(
+        '[backup]\ndatabase = "demo.db"\ntypes = ["dashboards", "folders"]\n\n'
+        "[simulator]\nseed = 3\ncounts = { dashboards = 40, folders = 5 }\n"
+    )
+    first = run_cli("run", config, "--json")
+    assert first.returncode == 0, first.stderr.decode()
+    second = run_cli("run", config, "--json")
+    assert second.returncode == 0, second.stderr.decode()
+    summary = json.loads(second.stdout)
+    assert summary["snapshot"] == 2
+    assert summary["instance_url"] == "lookervault simulator (seed 3, scale 1)"
+    assert summary["types"]["dashboards"]["unchanged"] == 40 - 1

@@ -106,7 +106,8 @@ class WorkerPool:
             return None
         except (EOFError, OSError) as exc:
             raise WorkersFailed(
-                f"the process that carries results from the workers died ({exc!r}); "
+                "the process that carries results from the workers died "
+                f"({type(exc).__name__}); "
                 "run the same command again to continue the snapshot"
             ) from None
 

@@ -35,10 +35,21 @@ def _snapshots(args) -> int:
         f"{'failed':>7}  instance"
     )
     for row in rows:
-        totals = row.counts.get("totals", {})
+        stored, failed = _object_counts(conn, row)
         print(
             f"{row.id:>4}  {row.started_at:<25} {row.status:<11} "
-            f"{totals.get('stored', 0):>8} {totals.get('failed', 0):>7}  "
-            f"{row.instance_url}"
+            f"{stored:>8} {failed:>7}  {row.instance_url}"
         )
     return 0
+
+
+def _object_counts(conn, row) -> tuple[int, int]:
+    """Return (stored, failed) objects, counted now if the run did not finish."""
+    from lookervault.store import reader
+
+    totals = row.counts.get("totals")
+    if totals:
+        return totals.get("stored", 0), totals.get("failed", 0)
+    stored = reader.type_counts(conn, "entries", row.id)
+    failed = reader.type_counts(conn, "failures", row.id)
+    return sum(stored.values()), sum(failed.values())

@@ -145,7 +145,7 @@ def list_live(config: RunConfig, types: tuple[str, ...]):
             listings = plan.list_all(fetcher, types, settings.page_size)
         finally:
             client.close()
-    return credentials.base_url, listings
+    return credentials.instance, listings
 
 
 def compare_type(listing: plan.Listing, stored: dict, failed: dict) -> TypeDrift:

@@ -131,7 +131,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path, allow_empty: bool) -> bo
     if app_id != APPLICATION_ID:
         raise StoreUnusable(
             f"{path} is an SQLite database but not a lookervault one; "
-            "point [backup] database at a new file"
+            "back up into a new file instead"
         )
     if version > SCHEMA_VERSION:
         raise StoreUnusable(
