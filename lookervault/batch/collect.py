@@ -15,7 +15,7 @@ from lookervault import bodies
 from lookervault.batch.counters import Counters
 from lookervault.batch.pool import MAX_UNIT_DEATHS, WorkerPool
 from lookervault.batch.progress import Progress
-from lookervault.errors import LookerVaultError, WorkersFailed
+from lookervault.errors import LookerUnreachable, LookerVaultError, WorkersFailed
 from lookervault.store.writer import SnapshotWriter
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ BATCH_SECONDS = 0.5
 PROGRESS_SECONDS = 0.25
 # How long one wait on the results queue may block the loop.
 RECEIVE_TIMEOUT = 0.1
+MIN_UNANSWERED = 10
 # After Ctrl-C or SIGTERM, seconds the units in hand get to arrive.
 STOP_GRACE_SECONDS = 3.0
 
@@ -52,6 +53,9 @@ class Collector:
         self.counters = counters
         self.progress = progress
         self.queue_wait_seconds = 0.0
+        # Two objects per thread in a row with no response means Looker is
+        # down, not one object misbehaving: stop rather than fail them all.
+        self.unanswered_limit = max(MIN_UNANSWERED, 2 * pool.size * pool.spec.threads)
         self._objects: list = []
         self._failures: list = []
         self._units: list[int] = []
@@ -81,6 +85,7 @@ class Collector:
             if message is not None:
                 self._handle(message, remaining)
             self._watch_workers(remaining)
+            self._check_looker_answers()
             if self._batch_due():
                 self.flush()
             self._show_progress()
@@ -126,6 +131,15 @@ class Collector:
         self._failures.extend(failures)
         self._units.append(unit_id)
         self._bytes += sum(len(row.data) for row in objects)
+
+    def _check_looker_answers(self) -> None:
+        streak = self.counters.unanswered_streak
+        if streak >= self.unanswered_limit:
+            raise LookerUnreachable(
+                f"Looker stopped answering: the last {streak} objects got no "
+                "response after every retry; check the instance and the network, "
+                "then run the same command again to continue the snapshot"
+            )
 
     def _watch_workers(self, remaining: set[int]) -> None:
         for event in self.pool.check_workers():

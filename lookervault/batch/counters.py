@@ -21,6 +21,9 @@ class Counters:
 
     def __init__(self, context: BaseContext, types: tuple[str, ...]):
         self.types = types
+        # Objects in a row, across the pool, whose requests got no HTTP
+        # response at all; any response resets it.
+        self._silence = context.Value("q", 0, lock=True)
         self._values = {
             (kind, metric): context.Value("q", 0, lock=True)
             for kind in types
@@ -32,6 +35,16 @@ class Counters:
         value = self._values[(kind, metric)]
         with value.get_lock():
             value.value += amount
+
+    def record_reachable(self, reachable: bool) -> None:
+        """Count one object fetched without any HTTP response, or reset."""
+        with self._silence.get_lock():
+            self._silence.value = 0 if reachable else self._silence.value + 1
+
+    @property
+    def unanswered_streak(self) -> int:
+        """Objects in a row that got no HTTP response, over every process."""
+        return self._silence.value
 
     def read(self) -> dict[str, dict[str, int]]:
         """Return every counter as {type: {metric: count}}."""

@@ -44,4 +44,6 @@ class Fetcher:
             status = getattr(outcome, "status_code", None)
             log.debug("retrying %s after %s", path, status or type(outcome).__name__)
 
-        return send_with_retries(send, self.policy, on_retry)
+        outcome = send_with_retries(send, self.policy, on_retry)
+        self.counters.record_reachable(outcome.response is not None)
+        return outcome

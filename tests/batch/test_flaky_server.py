@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 import time
 
-from helpers import run_cli, write_config
+from helpers import CLIENT_ID, CLIENT_SECRET, run_cli, write_config
 
 LOGIN = "/api/4.0/login"
 DETAIL = re.compile(r"/(dashboards|looks)/\d+$")
@@ -27,6 +30,17 @@ def stored_hashes(db) -> dict[tuple[str, str], str]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT type, object_id, sha256 FROM entries")
         return {(kind, object_id): sha for kind, object_id, sha in rows}
+
+
+def stored_so_far(db) -> int:
+    """Count stored objects of a run in progress; 0 before its database exists."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
 
 
 def served_hashes(simulator) -> dict[tuple[str, str], str]:
@@ -163,3 +177,41 @@ def test_dropped_and_stalled_answers_are_retried(tmp_path, start_simulator):
     assert summary["failures"] == []
     assert stored_hashes(tmp_path / "backup.db") == served_hashes(simulator)
     assert summary["totals"]["retries"] > 0
+
+
+def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
+    """Rather than record every remaining object as failed, the run stops with
+    exit 1 once objects in a row get no response, and keeps what it has."""
+    simulator = start_simulator(counts={"dashboards": 300}, small=True, latency_ms=50)
+    path = write_config(
+        tmp_path,
+        simulator.base_url,
+        types=["dashboards"],
+        processes=2,
+        threads=4,
+        unit_size=5,
+        max_attempts=2,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={
+            **os.environ,
+            "LOOKERSDK_CLIENT_ID": CLIENT_ID,
+            "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
+        },
+    )
+    db = tmp_path / "backup.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and stored_so_far(db) < 20:
+        time.sleep(0.2)
+    simulator.stop()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr.decode()[-2000:]
+    assert "Looker stopped answering" in stderr.decode()
+    with sqlite3.connect(db) as conn:
+        status = conn.execute("SELECT status FROM snapshots").fetchone()[0]
+        failed = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
+    assert status == "failed"
+    assert failed < 300 - len(stored_hashes(db))
