@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 def _report_error(args, message: str, exit_code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     if getattr(args, "json", False):
-        # A script parsing --json output gets an answer on every exit.
+        # A script parsing --json output gets a JSON document on every exit.
         print(json.dumps({"error": message, "exit_code": exit_code}, indent=2))
     return exit_code
 

@@ -183,7 +183,7 @@ def _warn_if_readable(path: Path) -> None:
     mode = path.stat().st_mode
     if mode & 0o077:
         log.warning(
-            "%s holds client_secret and other users can read it (mode %03o); run "
+            "%s contains client_secret and other users can read it (mode %03o); run "
             "chmod 600 on it, or keep the secret in LOOKERSDK_CLIENT_SECRET",
             path,
             mode & 0o777,

@@ -39,7 +39,7 @@ class ConfigInvalid(UsageError):
 
 
 class LookerUnreachable(LookerVaultError):
-    """The Looker API could not be reached or did not answer like Looker."""
+    """The Looker API could not be reached or did not respond like Looker."""
 
 
 class LoginFailed(LookerVaultError):

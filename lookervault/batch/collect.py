@@ -136,7 +136,7 @@ class Collector:
         streak = self.counters.unanswered_streak
         if streak >= self.unanswered_limit:
             raise LookerUnreachable(
-                f"Looker stopped answering: the last {streak} objects got no "
+                f"Looker stopped responding: the last {streak} objects got no "
                 "response after every retry; check the instance and the network, "
                 "then run the same command again to continue the snapshot"
             )

@@ -128,40 +128,31 @@ def fetch_object(fetcher: Fetcher, content_type, object_id: str):
         outcome = fetcher.get(kind, path)
     except LookerVaultError as exc:
         return _failed(counters, kind, object_id, None, str(exc), 1)
+
     response, attempts = outcome.response, outcome.attempts
     if outcome.error is not None:
         reason = describe_connection_error(outcome.error, fetcher.client.api_url + path)
         message = f"request failed after {attempts} attempts: {reason}"
-        log.warning("%s %s failed: %s", kind, object_id, message)
         return _failed(counters, kind, object_id, None, message, attempts)
-    counters.add(kind, "bytes", len(response.content))
+
+    body = response.content
+    counters.add(kind, "bytes", len(body))
     if response.status_code != 200:
-        message = (
-            f"HTTP {response.status_code}: {bodies.error_message(response.content)}"
-        )
-        log.warning("%s %s failed: %s", kind, object_id, message)
-        return _failed(
-            counters,
-            kind,
-            object_id,
-            response.status_code,
-            message,
-            attempts,
-            response.content,
-        )
+        status = response.status_code
+        message = f"HTTP {status}: {bodies.error_message(body)}"
+        return _failed(counters, kind, object_id, status, message, attempts, body)
+
     try:
-        row = bodies.pack(
-            kind, object_id, response.content, expected=content_type.body_type
-        )
+        row = bodies.pack(kind, object_id, body, expected=content_type.body_type)
     except bodies.MalformedBody as exc:
-        return _failed(
-            counters, kind, object_id, 200, str(exc), attempts, response.content
-        )
+        return _failed(counters, kind, object_id, 200, str(exc), attempts, body)
     counters.add(kind, "fetched")
     return row
 
 
 def _failed(counters, kind, object_id, status, message, attempts, body=None):
+    """Count and log one failed object, and build its failure row."""
+    log.warning("%s %s failed: %s", kind, object_id, message)
     counters.add(kind, "failed")
     return bodies.failure(kind, object_id, status, message, attempts, body)
 

@@ -69,10 +69,10 @@ class SimulatorConfig:
     slow_s: float = 10.0
     # Content types whose detail requests are accepted and get no response.
     hang_types: tuple[str, ...] = ()
-    # (type, id, kind): the object's detail answers 200 with a body spoiled in
+    # (type, id, kind): the object's detail returns 200 with a body spoiled in
     # one of CORRUPTIONS' ways; "huge" pads a valid body to about 10 MB.
     corrupt: tuple[tuple[str, str, str], ...] = ()
-    # Types whose listing and detail requests answer 403, as for an API user
+    # Types whose listing and detail requests return 403, as for an API user
     # whose role lacks the permission.
     forbid_types: tuple[str, ...] = ()
     # False spares listing requests from the faults drawn by rate.

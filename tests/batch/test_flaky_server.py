@@ -209,7 +209,7 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
     simulator.stop()
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1, stderr.decode()[-2000:]
-    assert "Looker stopped answering" in stderr.decode()
+    assert "Looker stopped responding" in stderr.decode()
     with sqlite3.connect(db) as conn:
         status = conn.execute("SELECT status FROM snapshots").fetchone()[0]
         failed = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
