@@ -39,10 +39,11 @@ from lookervault.batch.worker import WorkerSpec
 from lookervault.config import RunConfig
 from lookervault.errors import Interrupted, LookerVaultError, StoreUnusable
 from lookervault.instance import looker_instance
-from lookervault.looker.client import LookerClient
 from lookervault.looker.fetcher import Fetcher
+from lookervault.looker.login import logged_in_client
 from lookervault.looker.ratelimit import RateLimiter
 from lookervault.looker.retry import RetryPolicy
+from lookervault.looker.tokens import SharedToken
 from lookervault.store import reader
 from lookervault.store.database import open_database
 from lookervault.store.lock import exclusive_run
@@ -80,7 +81,7 @@ def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary
                 "credentials",
                 credentials.base_url,
             )
-        client = LookerClient(credentials, pool_size=plan.LISTING_THREADS)
+        client = logged_in_client(credentials, pool_size=plan.LISTING_THREADS)
         try:
             version = client.check_api()
             client.login()
@@ -203,8 +204,11 @@ class _Run:
         if not units:
             progress.close()
             return True
+        token = SharedToken(self.context)
+        self.client.tokens.share(token)
         spec = WorkerSpec(
-            self.client.credentials,
+            self.client.credentials.without_secret(),
+            token,
             self.settings.threads,
             self.options.log_level,
             self.policy,
@@ -217,7 +221,9 @@ class _Run:
             pool = WorkerPool(
                 self.context, spec, self.settings.processes, results, self.counters
             )
-            collector = Collector(self.writer, pool, self.counters, progress)
+            collector = Collector(
+                self.writer, pool, self.counters, progress, self.client.tokens
+            )
             try:
                 pool.start(units)
                 whole = collector.run(self.stop)

@@ -13,6 +13,7 @@ Credentials are resolved in this order, the first value found winning: the
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import os
@@ -58,6 +59,10 @@ class Credentials:
     def instance(self) -> str:
         """The instance's name in snapshots: ``name``, else ``base_url``."""
         return self.name or self.base_url
+
+    def without_secret(self) -> Credentials:
+        """Return these credentials with an empty client secret."""
+        return dataclasses.replace(self, client_secret="")
 
     def public(self) -> dict[str, Any]:
         """Return the settings that may be shown and stored: no secret."""

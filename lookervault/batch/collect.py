@@ -15,7 +15,8 @@ from lookervault import bodies
 from lookervault.batch.counters import Counters
 from lookervault.batch.pool import MAX_UNIT_DEATHS, WorkerPool
 from lookervault.batch.progress import Progress
-from lookervault.errors import LookerUnreachable, LookerVaultError, WorkersFailed
+from lookervault.errors import LookerUnreachable, WorkersFailed
+from lookervault.looker.login import OwnLogin
 from lookervault.store.writer import SnapshotWriter
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,14 @@ class Collector:
         pool: WorkerPool,
         counters: Counters,
         progress: Progress,
+        tokens: OwnLogin,
     ):
         self.writer = writer
         self.pool = pool
         self.counters = counters
         self.progress = progress
+        # Workers cannot log in, so this loop renews the token they share.
+        self.tokens = tokens
         self.queue_wait_seconds = 0.0
         # Two objects per thread in a row with no response means Looker is
         # down, not one object misbehaving: stop rather than fail them all.
@@ -86,6 +90,7 @@ class Collector:
                 self._handle(message, remaining)
             self._watch_workers(remaining)
             self._check_looker_answers()
+            self.tokens.keep_fresh()
             if self._batch_due():
                 self.flush()
             self._show_progress()
@@ -118,13 +123,8 @@ class Collector:
         elif kind == "log":
             _, level, name, text = message
             logging.getLogger(name).log(level, "%s", text)
-        elif kind == "fatal":
-            _, worker, exit_code, text = message
-            error = LookerVaultError(f"worker {worker}: {text}")
-            error.exit_code = exit_code
-            raise error
         elif kind == "ready":
-            log.debug("worker %d logged in", message[1])
+            log.debug("worker %d is taking work", message[1])
 
     def _buffer(self, objects, failures, unit_id: int) -> None:
         self._objects.extend(objects)

@@ -1,15 +1,15 @@
-"""The worker process: log in once, then fetch units of work on M threads.
+"""The worker process: fetch units of work on M threads.
 
 Everything here runs in a child process started with ``spawn`` or
 ``forkserver``; the client and its sessions are built inside the child.  A
-worker never prints and never touches SQLite: it sends rows to the parent
-over the results queue and adds to the shared counters.
+worker never prints, never logs in and never touches SQLite: it sends the
+token the parent published, sends rows to the parent over the results queue
+and adds to the shared counters.  Nothing it imports loads looker-sdk.
 
 Messages put on the results queue (all picklable tuples):
 
-* ``("ready", worker)``: logged in and taking work;
+* ``("ready", worker)``: started and taking work;
 * ``("unit", worker, unit_id, objects, failures)``: one unit, fully handled;
-* ``("fatal", worker, exit_code, message)``: the worker cannot work at all;
 * ``("log", level, logger_name, message)``: a log record for the parent.
 """
 
@@ -32,6 +32,7 @@ from lookervault.looker.diagnose import describe_connection_error
 from lookervault.looker.fetcher import Fetcher
 from lookervault.looker.ratelimit import RateLimiter
 from lookervault.looker.retry import RetryPolicy
+from lookervault.looker.tokens import SharedLogin, SharedToken
 from lookervault.store.rows import ObjectRow
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ M_ARENA_MAX = -8
 class WorkerSpec:
     """What every worker process needs.
 
-    Passed to each process at start (the limiter's shared values cannot be
-    sent later); the secret travels over the start pipe, never on a command
-    line.
+    Passed to each process at start (the shared values cannot be sent
+    later).  ``credentials`` carry no client secret: workers never log in.
     """
 
     credentials: Credentials
+    token: SharedToken
     threads: int
     log_level: int
     policy: RetryPolicy
@@ -69,12 +70,8 @@ def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters
     start_helper_process()
     _limit_malloc_arenas()
     _forward_logs(results, spec.log_level)
-    client = LookerClient(spec.credentials, pool_size=spec.threads)
-    try:
-        client.login()
-    except LookerVaultError as exc:
-        results.put(("fatal", index, exc.exit_code, str(exc)))
-        return
+    tokens = SharedLogin(spec.token)
+    client = LookerClient(spec.credentials, tokens, pool_size=spec.threads)
     results.put(("ready", index))
 
     fetcher = Fetcher(client, spec.policy, spec.limiter, counters)

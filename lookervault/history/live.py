@@ -26,8 +26,8 @@ from lookervault.batch.counters import Counters
 from lookervault.config import RunConfig
 from lookervault.history.ids import sorted_ids
 from lookervault.instance import looker_instance
-from lookervault.looker.client import LookerClient
 from lookervault.looker.fetcher import Fetcher
+from lookervault.looker.login import logged_in_client
 from lookervault.looker.ratelimit import RateLimiter
 from lookervault.looker.retry import RetryPolicy
 from lookervault.store import reader
@@ -126,7 +126,7 @@ def list_live(config: RunConfig, types: tuple[str, ...]):
     """Log in to the instance ``config`` names; return (base_url, listings)."""
     settings = config.backup
     with looker_instance(config) as credentials:
-        client = LookerClient(credentials, pool_size=plan.LISTING_THREADS)
+        client = logged_in_client(credentials, pool_size=plan.LISTING_THREADS)
         try:
             client.check_api()
             client.login()

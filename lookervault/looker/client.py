@@ -1,28 +1,24 @@
 """A Looker API client that returns raw bytes, status and headers.
 
-looker-sdk is used for what it does well, reading settings and logging in; the
-content itself is fetched with a plain ``requests.Session`` so that the status
-code, ``Retry-After`` and the exact bytes are kept (the SDK transport drops the
-first two and would structure the body into models, losing fields).
+looker-sdk is used for what it does well, reading settings and logging in
+(``login.py``); the content itself is fetched with a plain
+``requests.Session`` so that the status code, ``Retry-After`` and the exact
+bytes are kept (the SDK transport drops the first two and would structure the
+body into models, losing fields).  This module does not import looker-sdk,
+because worker processes, which never log in, import it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
+from typing import Protocol
 
 import requests
 import urllib3
-from looker_sdk.error import SDKError
-from looker_sdk.rtl import serialize
-from looker_sdk.rtl.api_settings import ApiSettings
-from looker_sdk.rtl.auth_session import AuthSession
-from looker_sdk.rtl.requests_transport import NullAuth, RequestsTransport
 
 from lookervault import __version__
 from lookervault.config import Credentials
-from lookervault.errors import LoginFailed, LookerUnreachable
+from lookervault.errors import LookerUnreachable
 from lookervault.looker.diagnose import describe_connection_error
 
 log = logging.getLogger(__name__)
@@ -31,32 +27,43 @@ API_VERSION = "4.0"
 USER_AGENT = f"lookervault-batch/{__version__}"
 # Seconds to wait for a TCP connection; the configured timeout bounds the rest.
 CONNECT_TIMEOUT = 10.0
-# Looker tokens last an hour. This is used when a login response omits expires_in.
-DEFAULT_TOKEN_SECONDS = 3000.0
+
+
+class TokenSource(Protocol):
+    """The source of a client's Authorization header.
+
+    The parent's own logins (``login.OwnLogin``) or, in workers, the token
+    the parent shares (``tokens.SharedLogin``); both are safe to call from
+    many threads.
+    """
+
+    def login(self) -> None: ...
+
+    def current(self) -> dict[str, str]: ...
+
+    def renew(self, rejected: dict[str, str]) -> dict[str, str]: ...
+
+    def close(self) -> None: ...
 
 
 class LookerClient:
-    """Log in once, then GET raw responses from many threads.
+    """GET raw responses from many threads with one token source.
 
     One instance per process: it holds a connection pool sized to the threads
-    that share it, and a lock so that an expired token is renewed by one
-    thread while the others wait, instead of each logging in.
+    that share it.
     """
 
-    def __init__(self, credentials: Credentials, pool_size: int = 10):
+    def __init__(
+        self, credentials: Credentials, tokens: TokenSource, pool_size: int = 10
+    ):
         self.credentials = credentials
+        self.tokens = tokens
         self.api_url = f"{credentials.base_url}/api/{API_VERSION}"
         self.session = _pooled_session(credentials, pool_size)
-        self.logins = 0
-        self._lock = threading.Lock()
-        self._auth, self._login_transport = _auth_session(credentials)
-        self._authorization: dict[str, str] | None = None
-        self._renew_at = 0.0
 
     def login(self) -> None:
         """Log in now, raising :class:`LoginFailed` or :class:`LookerUnreachable`."""
-        with self._lock:
-            self._login_locked()
+        self.tokens.login()
 
     def get(
         self, path: str, params: dict | None = None, timeout: float | None = None
@@ -68,11 +75,11 @@ class LookerClient:
         exceptions for the caller to record or retry.
         """
         limit = min(timeout or self.credentials.timeout, self.credentials.timeout)
-        authorization = self._current_authorization()
+        authorization = self.tokens.current()
         response = self._send(path, params, authorization, limit)
         if response.status_code == 401:
             log.info("401 on %s; logging in again", path)
-            authorization = self._renew(authorization)
+            authorization = self.tokens.renew(authorization)
             response = self._send(path, params, authorization, limit)
         return response
 
@@ -105,7 +112,7 @@ class LookerClient:
     def close(self) -> None:
         """Close every pooled connection."""
         self.session.close()
-        self._login_transport.session.close()
+        self.tokens.close()
 
     def _send(self, path, params, authorization, timeout) -> requests.Response:
         log.debug("GET %s %s", path, params or "")
@@ -114,48 +121,6 @@ class LookerClient:
             params=params,
             headers=authorization,
             timeout=(min(CONNECT_TIMEOUT, timeout), timeout),
-        )
-
-    def _current_authorization(self) -> dict[str, str]:
-        with self._lock:
-            if self._authorization is None or time.monotonic() >= self._renew_at:
-                self._login_locked()
-            return self._authorization
-
-    def _renew(self, rejected: dict[str, str]) -> dict[str, str]:
-        with self._lock:
-            # Another thread may have renewed the token while this one waited.
-            if self._authorization is rejected:
-                self._login_locked()
-            return self._authorization
-
-    def _login_locked(self) -> None:
-        self._login_transport.last_status = None
-        self._auth.token = type(self._auth.token)()
-        try:
-            self._authorization = self._auth.authenticate({})
-        except SDKError as exc:
-            raise self._login_error(exc) from None
-        self.logins += 1
-        self._renew_at = time.monotonic() + _token_lifetime(self._auth.token.expires_in)
-        log.debug("logged in to %s", self.credentials.base_url)
-
-    def _login_error(self, exc: SDKError) -> Exception:
-        status = self._login_transport.last_status
-        url = f"{self.api_url}/login"
-        if status is None:
-            return LookerUnreachable(
-                f"cannot reach Looker at {url}: {_first_line(exc.message)}; check "
-                "base_url and that the host is reachable from here"
-            )
-        if status in (401, 403, 404):
-            return LoginFailed(
-                f"Looker rejected the API credentials (HTTP {status} from {url}); "
-                f"check the client id {self.credentials.client_id!r} and its secret"
-            )
-        return LookerUnreachable(
-            f"login failed with HTTP {status} from {url}: "
-            f"{_first_line(exc.message)[:200]}"
         )
 
 
@@ -167,19 +132,7 @@ def _json_object(response: requests.Response) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _token_lifetime(expires_in: int | None) -> float:
-    """Return how long to use a token before logging in again.
-
-    Renew 10 seconds early, as looker-sdk does, but never later than at 80% of
-    the lifetime, so a token that lives a few seconds is still renewed before
-    it expires rather than on every request.
-    """
-    if not expires_in:
-        return DEFAULT_TOKEN_SECONDS
-    return max(0.5, expires_in - min(10.0, expires_in * 0.2))
-
-
-class _Session(requests.Session):
+class Session(requests.Session):
     """A session whose own ``verify`` setting is obeyed.
 
     requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the environment
@@ -192,7 +145,7 @@ class _Session(requests.Session):
 
 
 def _pooled_session(credentials: Credentials, pool_size: int) -> requests.Session:
-    session = _Session()
+    session = Session()
     # urllib3 keeps 10 connections per host by default; with more threads it
     # would open and discard a connection on most requests.
     adapter = requests.adapters.HTTPAdapter(
@@ -208,48 +161,12 @@ def _pooled_session(credentials: Credentials, pool_size: int) -> requests.Sessio
     session.headers["User-Agent"] = USER_AGENT
     # Proxies from the environment still apply, but a ~/.netrc entry for the
     # host must not replace the bearer token with basic auth.
-    session.auth = NullAuth()
+    session.auth = _NoAuth()
     return session
 
 
-class _StatusTransport(RequestsTransport):
-    """The SDK transport, remembering the status of its last response."""
+class _NoAuth(requests.auth.AuthBase):
+    """Leave the request's own headers alone (no netrc lookup)."""
 
-    last_status: int | None = None
-
-    def __init__(self, settings, session):
-        super().__init__(settings, session)
-        session.hooks["response"].append(self._remember)
-
-    def _remember(self, response, *args, **kwargs):
-        self.last_status = response.status_code
-
-
-class _SdkSettings(ApiSettings):
-    """ApiSettings built from resolved credentials instead of files."""
-
-    def __init__(self, credentials: Credentials):
-        self._credentials = credentials
-        self.base_url = credentials.base_url
-        self.verify_ssl = credentials.verify_ssl
-        self.timeout = int(credentials.timeout)
-        self.headers = {"Content-Type": "application/json"}
-        self.agent_tag = USER_AGENT
-
-    def read_config(self):
-        return {
-            "client_id": self._credentials.client_id,
-            "client_secret": self._credentials.client_secret,
-        }
-
-
-def _auth_session(credentials: Credentials):
-    settings = _SdkSettings(credentials)
-    session = _Session()
-    transport = _StatusTransport(settings, session)
-    auth = AuthSession(settings, transport, serialize.deserialize40, API_VERSION)
-    return auth, transport
-
-
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else "no answer"
+    def __call__(self, request):
+        return request

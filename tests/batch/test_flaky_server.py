@@ -127,9 +127,10 @@ def test_short_lived_tokens_are_renewed_not_fought(tmp_path, start_simulator):
     log = simulator.log()
     logins = [e for e in log if e["path"] == LOGIN and e["status"] == 200]
     rejected = [e for e in log if e["status"] == 401]
-    # Each process (the parent too) renews at 80% of a 2 s lifetime.
+    # Only the parent logs in, at 80% of a 2 s lifetime; workers share its
+    # token, so more processes do not mean more logins.
     renewals = elapsed / (2 * 0.8) + 2
-    assert len(logins) <= (processes + 1) * renewals
+    assert 2 <= len(logins) <= renewals
     assert len(rejected) <= processes + 1
 
 

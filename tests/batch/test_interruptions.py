@@ -218,9 +218,9 @@ def test_unit_that_keeps_killing_workers_is_failed(tmp_path, start_simulator):
         pids = wait_for(
             lambda n=death: [m.group(2) for m in map(pattern.search, lines) if m][n:]
         )
-        # Let the new worker log in and take units before it dies.
-        logged_in = f"worker {death} logged in"
-        wait_for(lambda text=logged_in: any(text in line for line in lines))
+        # Let the new worker start and take units before it dies.
+        taking = f"worker {death} is taking work"
+        wait_for(lambda text=taking: any(text in line for line in lines))
         time.sleep(0.5)
         os.kill(int(pids[0]), signal.SIGKILL)
     finish(process)
