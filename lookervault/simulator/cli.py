@@ -110,6 +110,14 @@ def _add_content_options(group) -> None:
         help="generate tiny bodies (a few KB) for scale tests",
     )
     group.add_argument(
+        "--dashboard-tiles",
+        type=float,
+        default=6.0,
+        metavar="N",
+        help="median tiles per generated dashboard (default 6, about 140 KB "
+        "at the median; 2 gives about 50 KB)",
+    )
+    group.add_argument(
         "--from-dir",
         metavar="DIR",
         help="serve the exported JSON files under DIR as they are, "
@@ -218,6 +226,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         seed=args.seed,
         counts=counts,
         small=args.small,
+        dashboard_tiles=args.dashboard_tiles,
         latency_ms=args.latency_ms,
         token_ttl_s=args.token_ttl,
         from_dir=args.from_dir,

@@ -49,6 +49,9 @@ class SimulatorConfig:
     seed: int = 1
     counts: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_COUNTS))
     small: bool = False
+    # Median number of tiles per generated dashboard: 6 makes dashboards of
+    # about 140 KB at the median, 2 about 50 KB (and 58 KB on average).
+    dashboard_tiles: float = 6.0
     latency_ms: float = 0.0
     token_ttl_s: float = 3600.0
     from_dir: str | None = None
@@ -102,6 +105,10 @@ class SimulatorConfig:
         if self.latency_ms < 0:
             raise InvalidSimulatorConfig(
                 f"latency_ms must be >= 0, not {self.latency_ms}"
+            )
+        if not 1 <= self.dashboard_tiles <= 41:
+            raise InvalidSimulatorConfig(
+                f"dashboard_tiles must be 1-41, not {self.dashboard_tiles}"
             )
         if self.token_ttl_s <= 0:
             raise InvalidSimulatorConfig(

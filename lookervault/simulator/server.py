@@ -37,7 +37,11 @@ def build_store(config: SimulatorConfig) -> tuple[ObjectStore, Mutator]:
         store = ObjectStore(tables, lambda: user)
         return store, Mutator(store, None)
     content = GeneratedContent(
-        config.seed, config.counts, config.small, config.client_id
+        config.seed,
+        config.counts,
+        config.small,
+        config.client_id,
+        dashboard_tiles=config.dashboard_tiles,
     )
     store = ObjectStore(content.tables, content.api_user)
     return store, Mutator(store, content.create)

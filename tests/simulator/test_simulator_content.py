@@ -7,10 +7,15 @@ import statistics
 import time
 
 import orjson
+import pytest
 from simhelpers import START_TIMEOUT_S, TEST_COUNTS, Client, make_config, sha256
 
-from lookervault.simulator import SimulatorProcess
-from lookervault.simulator.generate import generate
+from lookervault.simulator import (
+    InvalidSimulatorConfig,
+    SimulatorConfig,
+    SimulatorProcess,
+)
+from lookervault.simulator.generate import GeneratedContent, generate
 
 ISO_8601 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+00:00$")
 DETAIL_PATHS = {
@@ -107,6 +112,25 @@ def test_small_option_keeps_bodies_tiny():
 
     assert statistics.median(dashboards) < 10_000
     assert statistics.median(looks) < 6_000
+
+
+def test_dashboard_tiles_sets_the_dashboard_size():
+    """Two tiles at the median make the lighter dashboards of the benchmarks:
+    about 50 KB at the median, 58 KB on average."""
+    content = GeneratedContent(
+        1, {"dashboards": 151, "folders": 5, "users": 5}, False, "id", 2
+    )
+    dashboards = [content.tables["dashboards"].render(i) for i in range(151)]
+
+    tiles = [len(orjson.loads(body)["dashboard_elements"]) for body in dashboards]
+    assert statistics.median(tiles) == 2
+    assert 40_000 <= statistics.median(map(len, dashboards)) <= 65_000
+    assert 45_000 <= statistics.mean(map(len, dashboards)) <= 75_000
+
+
+def test_dashboard_tiles_out_of_range_is_refused():
+    with pytest.raises(InvalidSimulatorConfig, match="dashboard_tiles must be 1-41"):
+        SimulatorConfig(dashboard_tiles=0.5).validate()
 
 
 def test_large_small_instance_indexes_in_seconds():

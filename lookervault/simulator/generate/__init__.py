@@ -71,9 +71,16 @@ class GeneratedContent:
     """A generated instance's tables, API user and later-created objects."""
 
     def __init__(
-        self, seed: int, counts: dict[str, int], small: bool, client_id: str
+        self,
+        seed: int,
+        counts: dict[str, int],
+        small: bool,
+        client_id: str,
+        dashboard_tiles: float = 6.0,
     ) -> None:
-        self._instance = GeneratedInstance(BUILD_ORDER, seed, counts, small, client_id)
+        self._instance = GeneratedInstance(
+            BUILD_ORDER, seed, counts, small, client_id, dashboard_tiles
+        )
         self._client_id = client_id
         self._created: Counter[str] = Counter()
         self.tables = self._instance.tables()

@@ -60,9 +60,11 @@ class GeneratedInstance:
         counts: dict[str, int],
         small: bool,
         client_id: str,
+        dashboard_tiles: float = 6.0,
     ) -> None:
         self.seed = seed
         self.small = small
+        self.dashboard_tiles = dashboard_tiles
         self.client_id = client_id
         self.specs = {spec.name: spec for spec in specs}
         self.indexes: dict[str, Index] = {}
