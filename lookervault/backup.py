@@ -47,6 +47,7 @@ from lookervault.looker.tokens import SharedToken
 from lookervault.store import reader
 from lookervault.store.database import open_database
 from lookervault.store.lock import exclusive_run
+from lookervault.store.staging import ListedIds
 from lookervault.store.writer import SnapshotWriter
 from lookervault.summary import Summary, reconcile
 
@@ -167,21 +168,27 @@ class _Run:
 
     def _plan(self, summary: Summary) -> None:
         fetcher = Fetcher(self.client, self.policy, self.limiter, self.counters)
-        listings = plan.list_all(fetcher, self.settings.types, self.settings.page_size)
+        found = ListedIds(self.conn)
+        settings = self.settings
+        listings = plan.list_all(fetcher, settings.types, settings.page_size, found)
         base_id = self._base_snapshot(summary)
-        if base_id is not None:
-            sample = self.settings.verify_sample
-            carry_unchanged(self.conn, base_id, listings, sample, summary.snapshot_id)
-        workers = self.settings.processes * self.settings.threads
-        units = plan.make_units(listings, self.settings.unit_size, workers)
+        sid = summary.snapshot_id
+
+        def stage() -> dict[str, int]:
+            carried = {}
+            if base_id is not None:
+                sample = settings.verify_sample
+                carried = carry_unchanged(found, listings, sid, base_id, sample)
+            workers = settings.processes * settings.threads
+            size = plan.unit_size_for(found.to_fetch(), settings.unit_size, workers)
+            found.write_units(sid, listings, size)
+            return carried
+
         objects = [row for listing in listings.values() for row in listing.rows]
         failures = [row for listing in listings.values() for row in listing.failures]
-        counts = {
-            k: (v.listed, v.duplicates, v.requests, len(v.carried))
-            for k, v in listings.items()
-        }
-        carried = {k: v.carried for k, v in listings.items() if v.carried}
-        self.writer.record_plan(counts, units, objects, failures, carried, base_id)
+        counts = {k: (v.listed, v.duplicates, v.requests) for k, v in listings.items()}
+        self.writer.record_plan(counts, objects, failures, stage)
+        found.clear()
         for row in objects:
             self.counters.add(row.type, "fetched")
             self.counters.add(row.type, "bytes", row.size)
@@ -196,12 +203,12 @@ class _Run:
     def _fetch(self, summary: Summary) -> bool:
         if self.stop.requested:
             return False
-        units = reader.pending_units(self.conn, summary.snapshot_id)
-        listed, done = reader.progress_counts(self.conn, summary.snapshot_id)
+        sid = summary.snapshot_id
+        listed, done = reader.progress_counts(self.conn, sid)
         progress = Progress(
             listed, done, self.counters.read(), enabled=self.options.progress
         )
-        if not units:
+        if not reader.pending_unit_count(self.conn, sid):
             progress.close()
             return True
         token = SharedToken(self.context)
@@ -225,7 +232,7 @@ class _Run:
                 self.writer, pool, self.counters, progress, self.client.tokens
             )
             try:
-                pool.start(units)
+                pool.start(reader.pending_units(self.conn, sid))
                 whole = collector.run(self.stop)
             finally:
                 # Kill what is left before committing what arrived, so that a

@@ -74,9 +74,8 @@ class Collector:
         in hand get ``STOP_GRACE_SECONDS`` to arrive before the loop returns.
         Raises if the pool cannot go on.
         """
-        remaining = set(self.pool.units) - self.pool.done
         stop_by = None
-        while remaining:
+        while not self.pool.finished:
             if stop.requested and stop_by is None:
                 stop_by = time.monotonic() + STOP_GRACE_SECONDS
                 self.pool.stop_dispatch()
@@ -87,8 +86,8 @@ class Collector:
             self.pool.assign()
             message = self._receive()
             if message is not None:
-                self._handle(message, remaining)
-            self._watch_workers(remaining)
+                self._handle(message)
+            self._watch_workers()
             self._check_looker_answers()
             self.tokens.keep_fresh()
             if self._batch_due():
@@ -96,7 +95,7 @@ class Collector:
             self._show_progress()
         self.flush()
         self.progress.update(self.counters.read())
-        return not remaining
+        return self.pool.finished
 
     def flush(self) -> None:
         """Commit every buffered row and mark its units done."""
@@ -112,13 +111,11 @@ class Collector:
         self.queue_wait_seconds += time.perf_counter() - started
         return message
 
-    def _handle(self, message, remaining: set[int]) -> None:
+    def _handle(self, message) -> None:
         kind = message[0]
         if kind == "unit":
             _, worker, unit_id, objects, failures = message
-            self.pool.complete(worker, unit_id)
-            if unit_id in remaining:
-                remaining.discard(unit_id)
+            if self.pool.complete(worker, unit_id):
                 self._buffer(objects, failures, unit_id)
         elif kind == "log":
             _, level, name, text = message
@@ -141,7 +138,7 @@ class Collector:
                 "then run the same command again to continue the snapshot"
             )
 
-    def _watch_workers(self, remaining: set[int]) -> None:
+    def _watch_workers(self) -> None:
         for event in self.pool.check_workers():
             log.warning("%s", event)
         if self.pool.exhausted:
@@ -150,13 +147,12 @@ class Collector:
                 "memory limits (dmesg shows OOM kills)"
             )
         while self.pool.abandoned:
-            unit_id = self.pool.abandoned.pop()
-            if unit_id in remaining:
-                remaining.discard(unit_id)
-                self._give_up(unit_id)
+            unit = self.pool.give_up(self.pool.abandoned.pop())
+            if unit is not None:
+                self._give_up(unit)
 
-    def _give_up(self, unit_id: int) -> None:
-        _, kind, ids = self.pool.units[unit_id]
+    def _give_up(self, unit) -> None:
+        unit_id, kind, ids = unit
         message = (
             f"a worker process died {MAX_UNIT_DEATHS} times while this unit "
             "was in flight; the object may crash the parser or exhaust memory"

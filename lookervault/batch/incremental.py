@@ -14,8 +14,9 @@ import logging
 import math
 import random
 import sqlite3
+from collections.abc import Iterable
 
-from lookervault.batch.plan import Listing
+from lookervault.store.staging import ListedIds
 
 log = logging.getLogger(__name__)
 
@@ -35,43 +36,38 @@ def base_snapshot(conn: sqlite3.Connection, instance_url: str, current: int):
 
 
 def carry_unchanged(
-    conn: sqlite3.Connection,
+    found: ListedIds,
+    kinds: Iterable[str],
+    snapshot_id: int,
     base_id: int,
-    listings: dict[str, Listing],
     sample: float,
-    seed: int,
-) -> None:
-    """Move unchanged ids of each listing from ``ids`` to ``carried``.
+) -> dict[str, int]:
+    """Carry the entries of objects unchanged since snapshot ``base_id``.
 
-    ``sample`` is the fraction of unchanged objects fetched all the same;
-    ``seed`` makes the sample repeatable for one snapshot.
+    ``sample`` is the fraction of unchanged objects fetched all the same; the
+    snapshot's id seeds the draw, so it repeats for one snapshot.  Return
+    {type: objects carried}.  Runs inside the plan's transaction.
     """
-    chance = random.Random(seed)
-    for listing in listings.values():
-        if not listing.updated:
+    chance = random.Random(snapshot_id)
+    carried = {}
+    for kind in kinds:
+        unchanged = found.mark_unchanged(kind, base_id)
+        if not unchanged:
             continue
-        stored = _stored_updated_at(conn, base_id, listing.kind)
-        unchanged = [
-            object_id
-            for object_id in listing.ids
-            if listing.updated.get(object_id) is not None
-            and stored.get(object_id) == listing.updated[object_id]
-        ]
-        checked = set(chance.sample(unchanged, math.ceil(sample * len(unchanged))))
-        carried = [object_id for object_id in unchanged if object_id not in checked]
-        keep = set(carried)
-        listing.ids = [object_id for object_id in listing.ids if object_id not in keep]
-        listing.carried = carried
-        if carried:
-            log.info(
-                "%s: %d unchanged since snapshot %d, %d to fetch (%d of them to "
-                "check unchanged bodies)",
-                listing.kind,
-                len(carried),
-                base_id,
-                len(listing.ids),
-                len(checked),
-            )
+        checked = math.ceil(sample * unchanged)
+        found.fetch_anyway(kind, set(chance.sample(range(unchanged), checked)))
+        found.carry_entries(kind, snapshot_id, base_id)
+        carried[kind] = unchanged - checked
+        log.info(
+            "%s: %d unchanged since snapshot %d, %d to fetch (%d of them to "
+            "check unchanged bodies)",
+            kind,
+            carried[kind],
+            base_id,
+            found.count(kind) - carried[kind],
+            checked,
+        )
+    return carried
 
 
 def changed_silently(conn: sqlite3.Connection, base_id: int, snapshot_id: int):

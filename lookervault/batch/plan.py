@@ -3,7 +3,9 @@
 Listing happens in the parent, before any worker starts: it is a few paged
 requests per type.  For *listed* types (folders, users ...) the listing is
 the content, so their rows are built here; *fetched* types yield ids that
-become work units for the pool.
+become work units for the pool.  A run stages those ids on disk
+(:class:`~lookervault.store.staging.ListedIds`); ``verify --live`` keeps them
+in memory (:class:`MemoryIds`).
 """
 
 from __future__ import annotations
@@ -32,25 +34,56 @@ MAX_RESTARTS = 2
 LISTING_ID = "(listing)"
 
 
+class MemoryIds:
+    """Listed ids of every type kept in memory, in listing order, each with
+    the listing's updated_at (None when unknown)."""
+
+    def __init__(self):
+        self.updated: dict[str, dict[str, str | None]] = {}
+
+    def add(self, kind: str, pairs) -> int:
+        """Keep (id, updated_at) pairs of ``kind``; return how many were new."""
+        known = self.updated.setdefault(kind, {})
+        before = len(known)
+        for object_id, updated in pairs:
+            known.setdefault(object_id, updated)
+        return len(known) - before
+
+    def count(self, kind: str) -> int:
+        return len(self.updated.get(kind, ()))
+
+
 @dataclass
 class Listing:
-    """The result of listing one content type."""
+    """The result of listing one content type.
+
+    The ids of a fetched type are in ``found``, shared by every listing of
+    the run; the rows of a listed type are here.
+    """
 
     kind: str
-    # Ids to fetch, each with the listing's updated_at (None when unknown).
-    ids: list[str] = field(default_factory=list)
-    updated: dict[str, str | None] = field(default_factory=dict)
+    found: MemoryIds = field(default_factory=MemoryIds)
     rows: list[ObjectRow] = field(default_factory=list)
     failures: list[FailureRow] = field(default_factory=list)
-    # Ids unchanged since the base snapshot, which join this one unfetched.
-    carried: list[str] = field(default_factory=list)
     duplicates: int = 0
     requests: int = 0
+    # Ids of the rows, to drop an object listed twice.
+    row_ids: set[str] = field(default_factory=set)
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids to fetch, in listing order (kept in memory only)."""
+        return list(self.updated)
+
+    @property
+    def updated(self) -> dict[str, str | None]:
+        """Each id to fetch with its listed updated_at (kept in memory only)."""
+        return self.found.updated.get(self.kind, {})
 
     @property
     def listed(self) -> int:
         """Objects the listing returned, once each."""
-        return len(self.ids) + len(self.carried) + len(self.rows) + len(self.failures)
+        return self.found.count(self.kind) + len(self.rows) + len(self.failures)
 
 
 class ListingFailed(Exception):
@@ -61,19 +94,25 @@ class ListingFailed(Exception):
         self.row = row
 
 
-def list_all(fetcher: Fetcher, types: tuple[str, ...], page_size: int) -> dict:
+def list_all(
+    fetcher: Fetcher, types: tuple[str, ...], page_size: int, found=None
+) -> dict:
     """List every type in ``types`` and return {type: Listing}, catalog order.
 
     Independent types are listed concurrently; a type whose ids come from a
-    parent type is listed once its parent is.
+    parent type is listed once its parent is.  The ids of fetched types go
+    to ``found`` (a :class:`MemoryIds` by default).
     """
+    found = MemoryIds() if found is None else found
     needed = set(types) | {catalog.BY_NAME[t].parent for t in types} - {None}
     roots = [
         t for t in catalog.TYPE_NAMES if t in needed and not catalog.BY_NAME[t].parent
     ]
     executor = ThreadPoolExecutor(LISTING_THREADS, thread_name_prefix="listing")
     try:
-        futures = {t: executor.submit(list_type, fetcher, t, page_size) for t in roots}
+        futures = {
+            t: executor.submit(list_type, fetcher, t, page_size, found) for t in roots
+        }
         listings = {t: future.result() for t, future in futures.items()}
     finally:
         # On Ctrl-C, pages not yet requested are dropped instead of awaited.
@@ -81,19 +120,18 @@ def list_all(fetcher: Fetcher, types: tuple[str, ...], page_size: int) -> dict:
     for kind in types:
         parent = catalog.BY_NAME[kind].parent
         if parent:
-            listings[kind] = _child_listing(kind, listings[parent])
+            listings[kind] = _child_listing(kind, listings[parent], found)
     return {t: listings[t] for t in types}
 
 
-def list_type(fetcher: Fetcher, kind: str, page_size: int) -> Listing:
+def list_type(fetcher: Fetcher, kind: str, page_size: int, found=None) -> Listing:
     """Page through one type's listing; record a failure instead of raising."""
     content_type = catalog.BY_NAME[kind]
-    listing = Listing(kind)
-    seen: set[str] = set()
+    listing = Listing(kind, MemoryIds() if found is None else found)
     try:
         for attempt in range(MAX_RESTARTS + 1):
             duplicates = listing.duplicates
-            whole = _list_pages(fetcher, content_type, page_size, listing, seen)
+            whole = _list_pages(fetcher, content_type, page_size, listing)
             if attempt:
                 # Everything a second pass reads again is a repeat by design.
                 listing.duplicates = duplicates
@@ -113,22 +151,16 @@ def list_type(fetcher: Fetcher, kind: str, page_size: int) -> Listing:
     return listing
 
 
-def make_units(listings: dict[str, Listing], unit_size: int, workers: int):
-    """Cut the fetched ids into units of at most ``unit_size`` ids.
+def unit_size_for(to_fetch: int, unit_size: int, workers: int) -> int:
+    """Return how many ids to put in a unit, at most ``unit_size``.
 
     Small runs get smaller units, so that every thread has several and none
     is left holding a long tail while the others idle.
     """
-    total = sum(len(listing.ids) for listing in listings.values())
-    size = max(1, min(unit_size, total // max(1, workers * 4)))
-    units = []
-    for kind, listing in listings.items():
-        for start in range(0, len(listing.ids), size):
-            units.append((len(units) + 1, kind, listing.ids[start : start + size]))
-    return units
+    return max(1, min(unit_size, to_fetch // max(1, workers * 4)))
 
 
-def _list_pages(fetcher, content_type, page_size, listing, seen) -> bool:
+def _list_pages(fetcher, content_type, page_size, listing) -> bool:
     """Read every page into ``listing``; return False if a gap may have opened.
 
     Offset paging skips an object whenever one before it is deleted between
@@ -141,16 +173,19 @@ def _list_pages(fetcher, content_type, page_size, listing, seen) -> bool:
         params["fields"] = ",".join(content_type.summary_fields)
     if not content_type.paged:
         elements, raws = _read_page(fetcher, content_type, params, listing)
-        _add_page(content_type, listing, seen, elements, raws, 0)
+        _add_page(content_type, listing, set(), elements, raws, 0)
         return True
     overlap = min(OVERLAP, page_size - 1)
     params.update(limit=str(page_size), sorts=content_type.id_field)
     offset = 0
+    previous: set[str] = set()
     for _ in range(MAX_PAGES):
         params["offset"] = str(offset)
         elements, raws = _read_page(fetcher, content_type, params, listing)
         window = overlap if offset else 0
-        known = _add_page(content_type, listing, seen, elements, raws, window)
+        known, previous = _add_page(
+            content_type, listing, previous, elements, raws, window
+        )
         if window and elements and known == 0:
             return False
         if len(elements) < page_size:
@@ -190,10 +225,15 @@ def _read_page(fetcher, content_type, params, listing):
     return elements, raws
 
 
-def _add_page(content_type, listing, seen, elements, raws, window: int) -> int:
-    """Add a page's new objects; return how many of the first ``window`` were
-    seen already (they repeat the end of the previous page on purpose)."""
+def _add_page(content_type, listing, previous, elements, raws, window: int):
+    """Add a page's new objects.
+
+    Return how many of the first ``window`` elements were on the
+    ``previous`` page (they repeat its end on purpose), and this page's ids.
+    """
     known = 0
+    page_ids: set[str] = set()
+    pairs = []
     for position, element in enumerate(elements):
         value = (
             element.get(content_type.id_field) if isinstance(element, dict) else None
@@ -203,21 +243,21 @@ def _add_page(content_type, listing, seen, elements, raws, window: int) -> int:
             raw = raws[position] if raws else None
             listing.failures.append(_no_id_failure(content_type, listing, raw))
             continue
-        if object_id in seen:
-            if position < window:
-                known += 1
-            else:
-                listing.duplicates += 1
-            continue
-        seen.add(object_id)
-        if raws is None:
-            listing.ids.append(object_id)
-            listing.updated[object_id] = _text_or_none(element.get("updated_at"))
+        page_ids.add(object_id)
+        if position < window and object_id in previous:
+            known += 1
+        elif raws is None:
+            pairs.append((object_id, _text_or_none(element.get("updated_at"))))
+        elif object_id in listing.row_ids:
+            listing.duplicates += 1
         else:
+            listing.row_ids.add(object_id)
             listing.rows.append(
                 bodies.pack(content_type.name, object_id, raws[position], element)
             )
-    return known
+    if pairs:
+        listing.duplicates += len(pairs) - listing.found.add(content_type.name, pairs)
+    return known, page_ids
 
 
 def _text_or_none(value) -> str | None:
@@ -235,9 +275,11 @@ def _no_id_failure(content_type, listing, raw):
     )
 
 
-def _child_listing(kind: str, parent: Listing) -> Listing:
-    ids = parent.ids + [row.object_id for row in parent.rows]
-    return Listing(kind, ids=ids)
+def _child_listing(kind: str, parent: Listing, found) -> Listing:
+    """Group values are fetched per user attribute, a listed type."""
+    listing = Listing(kind, found)
+    found.add(kind, [(row.object_id, None) for row in parent.rows])
+    return listing
 
 
 def _listing_failure(kind, status, message, body=None) -> FailureRow:

@@ -16,6 +16,10 @@ worker had in flight: when a worker process dies (killed, out of memory),
 those units are handed to the others and a replacement is started.  A unit
 that was in flight in ``MAX_UNIT_DEATHS`` dead workers is given up on, so a
 body that crashes workers cannot loop forever.
+
+Units come from an iterator (read from SQLite a page at a time) and are
+drawn only to top up the workers' queues, so the pool holds the units in
+flight, not the whole run's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import logging
 import queue
 import signal
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 
@@ -65,23 +70,29 @@ class WorkerPool:
         self.size = processes
         self.results = results
         self.counters = counters
+        # Units drawn from the feed and neither committed nor given up on.
         self.units: dict[int, tuple[int, str, list[str]]] = {}
+        # Units of dead workers, handed out again before new ones.
         self.pending: deque[int] = deque()
         self.deaths: dict[int, int] = {}
         self.abandoned: list[int] = []
-        self.done: set[int] = set()
+        self._feed: Iterator[tuple[int, str, list[str]]] = iter(())
+        self._fed = False
         self._workers: dict[int, _Worker] = {}
         self._next_index = 0
         self._restarts = 0
         self.dispatching = True
 
-    def start(self, units: list[tuple[int, str, list[str]]]) -> None:
-        """Queue ``units`` and start the worker processes."""
-        for unit in units:
-            self.units[unit[0]] = unit
-            self.pending.append(unit[0])
+    def start(self, units: Iterator[tuple[int, str, list[str]]]) -> None:
+        """Take units from ``units`` as workers need them; start the workers."""
+        self._feed = iter(units)
         for _ in range(self.size):
             self._spawn()
+
+    @property
+    def finished(self) -> bool:
+        """True when every unit is committed or given up on."""
+        return self._fed and not self.units
 
     def assign(self) -> None:
         """Top up every live worker's queue to a few units per thread."""
@@ -89,14 +100,26 @@ class WorkerPool:
             return
         depth = 2 * self.spec.threads
         for worker in self._workers.values():
-            while (
-                self.pending and len(worker.in_flight) < depth and not worker.stopping
-            ):
-                unit_id = self.pending.popleft()
-                if unit_id in self.done:
-                    continue
-                worker.in_flight.add(unit_id)
-                worker.tasks.put(self.units[unit_id])
+            while len(worker.in_flight) < depth and not worker.stopping:
+                unit = self._next_unit()
+                if unit is None:
+                    break
+                worker.in_flight.add(unit[0])
+                worker.tasks.put(unit)
+
+    def _next_unit(self):
+        while self.pending:
+            unit_id = self.pending.popleft()
+            if unit_id in self.units:
+                return self.units[unit_id]
+        if self._fed:
+            return None
+        unit = next(self._feed, None)
+        if unit is None:
+            self._fed = True
+            return None
+        self.units[unit[0]] = unit
+        return unit
 
     def receive(self, timeout: float):
         """Return the next message from the workers, or None after ``timeout``."""
@@ -111,12 +134,17 @@ class WorkerPool:
                 "run the same command again to continue the snapshot"
             ) from None
 
-    def complete(self, worker_index: int, unit_id: int) -> None:
-        """Forget a unit once its rows are committed."""
-        self.done.add(unit_id)
+    def complete(self, worker_index: int, unit_id: int) -> bool:
+        """Forget a unit whose rows arrived; return False if it was already
+        complete (a dead worker's unit done twice) or given up on."""
         worker = self._workers.get(worker_index)
         if worker is not None:
             worker.in_flight.discard(unit_id)
+        return self.units.pop(unit_id, None) is not None
+
+    def give_up(self, unit_id: int):
+        """Forget an abandoned unit; return it, or None if it completed since."""
+        return self.units.pop(unit_id, None)
 
     def check_workers(self) -> list[str]:
         """Replace dead workers, re-queue their units; return what happened."""
@@ -178,7 +206,7 @@ class WorkerPool:
         cause = _describe_exit(exit_code)
         lost = sorted(worker.in_flight)
         for unit_id in lost:
-            if unit_id in self.done:
+            if unit_id not in self.units:
                 continue
             self.deaths[unit_id] = self.deaths.get(unit_id, 0) + 1
             if self.deaths[unit_id] >= MAX_UNIT_DEATHS:

@@ -142,14 +142,34 @@ def is_planned(conn: sqlite3.Connection, snapshot_id: int) -> bool:
     return row is not None
 
 
-def pending_units(conn: sqlite3.Connection, snapshot_id: int):
-    """Return the units of a snapshot not yet committed, as (id, type, ids)."""
-    rows = conn.execute(
-        "SELECT id, type, object_ids FROM units WHERE snapshot_id = ? AND done = 0 "
-        "ORDER BY id",
+def pending_units(conn: sqlite3.Connection, snapshot_id: int, page: int = 200):
+    """Yield the units of a snapshot not yet committed, as (id, type, ids).
+
+    Units are read a page at a time, so the parent holds only those it is
+    about to hand out, whatever the size of the instance.  Units committed
+    meanwhile are skipped.
+    """
+    after = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, type, object_ids FROM units WHERE snapshot_id = ? "
+            "AND done = 0 AND id > ? ORDER BY id LIMIT ?",
+            (snapshot_id, after, page),
+        ).fetchall()
+        if not rows:
+            return
+        for uid, kind, ids in rows:
+            yield uid, kind, json.loads(ids)
+        after = rows[-1][0]
+
+
+def pending_unit_count(conn: sqlite3.Connection, snapshot_id: int) -> int:
+    """Return how many units of a snapshot are not yet committed."""
+    row = conn.execute(
+        "SELECT count(*) FROM units WHERE snapshot_id = ? AND done = 0",
         (snapshot_id,),
-    )
-    return [(uid, kind, json.loads(ids)) for uid, kind, ids in rows]
+    ).fetchone()
+    return row[0]
 
 
 def progress_counts(conn: sqlite3.Connection, snapshot_id: int):

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import time
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Callable
 
 from lookervault.errors import StoreUnusable
 from lookervault.store.rows import FailureRow, ObjectRow
@@ -66,44 +66,31 @@ class SnapshotWriter:
 
     def record_plan(
         self,
-        listed: dict[str, tuple[int, int, int, int]],
-        units: Iterable[tuple[int, str, list[str]]],
+        listed: dict[str, tuple[int, int, int]],
         objects: list[ObjectRow],
         failures: list[FailureRow],
-        carried: dict[str, list[str]],
-        base_id: int | None,
+        stage: Callable[[], dict[str, int]],
     ) -> None:
         """Store the listings, the work units, listed and carried content at once.
 
         ``listed`` maps a type to (objects listed, duplicates dropped,
-        requests, objects carried).  ``carried`` maps a type to the ids whose
-        entries are copied from snapshot ``base_id``.  One transaction, so a
-        snapshot either has its whole plan or none of it, and a resumed run
-        knows which.
+        requests).  ``stage`` runs first, in the same transaction: it records
+        the work units and the entries carried from the last snapshot, and
+        returns {type: objects carried}.  One transaction, so a snapshot
+        either has its whole plan or none of it, and a resumed run knows which.
         """
         sid = self.snapshot_id
         with self._transaction():
+            carried = stage()
             self.conn.executemany(
                 "INSERT INTO listings (snapshot_id, type, listed, duplicates, "
                 "requests, carried) VALUES (?, ?, ?, ?, ?, ?)",
-                [(sid, kind, *counts) for kind, counts in listed.items()],
-            )
-            self.conn.executemany(
-                "INSERT INTO units (snapshot_id, id, type, object_ids) "
-                "VALUES (?, ?, ?, ?)",
-                [(sid, uid, kind, json.dumps(ids)) for uid, kind, ids in units],
-            )
-            self._insert(objects, failures)
-            self.conn.executemany(
-                "INSERT INTO entries SELECT ?, type, object_id, sha256, title, "
-                "folder_id, updated_at FROM entries WHERE snapshot_id = ? "
-                "AND type = ? AND object_id = ?",
                 [
-                    (sid, base_id, kind, object_id)
-                    for kind, ids in carried.items()
-                    for object_id in ids
+                    (sid, kind, *counts, carried.get(kind, 0))
+                    for kind, counts in listed.items()
                 ],
             )
+            self._insert(objects, failures)
 
     def write(
         self,
@@ -161,6 +148,11 @@ class SnapshotWriter:
 
     def _transaction(self):
         return _Transaction(self.conn)
+
+
+def transaction(conn: sqlite3.Connection) -> _Transaction:
+    """Return a context that runs its block as one transaction on ``conn``."""
+    return _Transaction(conn)
 
 
 class _Transaction:

@@ -67,10 +67,7 @@ def test_objects_added_while_listing_are_included():
 
 
 def test_small_runs_get_small_units():
-    listing = plan.Listing("dashboards", ids=[str(i) for i in range(40)])
-    units = plan.make_units({"dashboards": listing}, unit_size=25, workers=8)
-    assert all(len(ids) == 1 for _, _, ids in units)
-    big = plan.Listing("looks", ids=[str(i) for i in range(10_000)])
-    units = plan.make_units({"looks": big}, unit_size=25, workers=8)
-    assert max(len(ids) for _, _, ids in units) == 25
-    assert sum(len(ids) for _, _, ids in units) == 10_000
+    assert plan.unit_size_for(40, unit_size=25, workers=8) == 1
+    assert plan.unit_size_for(3200, unit_size=25, workers=8) == 25
+    assert plan.unit_size_for(10_000, unit_size=25, workers=8) == 25
+    assert plan.unit_size_for(0, unit_size=25, workers=8) == 1
