@@ -224,6 +224,8 @@ def self_signed_server(tmp_path, web_server):
             "1",
             "-subj",
             "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName = IP:127.0.0.1",
             "-keyout",
             str(key),
             "-out",
@@ -252,6 +254,18 @@ def test_self_signed_certificate_says_how_to_trust_it(tmp_path, self_signed_serv
     assert "TLS handshake" in line
     assert "REQUESTS_CA_BUNDLE" in line
     assert "verify_ssl = false" in line
+
+
+def test_certificate_named_in_requests_ca_bundle_is_trusted(
+    tmp_path, self_signed_server
+):
+    port = self_signed_server.server_address[1]
+    config = write_config(tmp_path, f"https://127.0.0.1:{port}")
+    bundle = {"REQUESTS_CA_BUNDLE": str(tmp_path / "cert.pem")}
+    result = run_cli("run", config, env=bundle)
+    assert result.returncode == 1
+    # Past the handshake, the server is found not to be Looker.
+    assert "not Looker's API" in one_error_line(result)
 
 
 def test_verification_off_is_warned_about(tmp_path, self_signed_server):

@@ -1,0 +1,39 @@
+"""The client's HTTP session: proxies and CA bundle read from the environment
+once, as requests would read them on every request."""
+
+from __future__ import annotations
+
+from lookervault.config import Credentials
+from lookervault.looker.login import logged_in_client
+
+LOOKER = "https://looker.example.com"
+PROXY = "http://proxy.example.com:3128"
+
+
+def _session(**settings):
+    credentials = Credentials(LOOKER, "id", "secret", **settings)
+    return logged_in_client(credentials, pool_size=1).session
+
+
+def test_proxy_variables_apply_to_the_session(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = _session()
+    assert session.proxies.get("https") == PROXY
+    assert session.trust_env is False
+
+
+def test_no_proxy_naming_the_host_bypasses_the_proxy(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    monkeypatch.setenv("NO_PROXY", "example.com")
+    assert _session().proxies == {}
+
+
+def test_ca_bundle_variable_is_used_unless_verification_is_off(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    assert _session().verify == "/etc/ssl/company-ca.pem"
+    assert _session(verify_ssl=False).verify is False
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert _session().verify is True
