@@ -33,6 +33,13 @@ def pytest_addoption(parser):
         "the quick ones; also LOOKERVAULT_BENCH_FULL=1",
     )
     group.addoption(
+        "--before",
+        metavar="REV",
+        default="",
+        help="also run the tool as it was at git revision REV in the side by "
+        "side and memory tables",
+    )
+    group.addoption(
         "--bench-report",
         metavar="PATH",
         help="also write the tables and targets as Markdown to PATH",
@@ -41,7 +48,9 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session")
 def plan(request) -> scenarios.Plan:
-    return scenarios.plan_for(request.config.getoption("--full"))
+    return scenarios.plan_for(
+        request.config.getoption("--full"), request.config.getoption("--before")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +68,7 @@ def hang_guard():
 def pytest_terminal_summary(terminalreporter, config):
     if not _RESULTS.tables:
         return
-    plan = scenarios.plan_for(config.getoption("--full"))
+    plan = scenarios.plan_for(config.getoption("--full"), config.getoption("--before"))
     text = report_markdown(plan, _RESULTS)
     terminalreporter.section("lookervault benchmarks")
     terminalreporter.write(text)

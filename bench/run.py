@@ -35,9 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         help="the full plan of bench/README.md instead of the quick one",
     )
     parser.add_argument("--markdown", metavar="PATH", help="also write to PATH")
+    parser.add_argument(
+        "--before",
+        metavar="REV",
+        default="",
+        help="also run the tool as it was at git revision REV in the side by "
+        "side and memory tables",
+    )
     args = parser.parse_args(argv)
     names = list(SCENARIOS) if "all" in args.scenario else args.scenario
-    plan = scenarios.plan_for(args.full)
+    plan = scenarios.plan_for(args.full, args.before)
     results = scenarios.Results()
     parts = []
     for name in names:

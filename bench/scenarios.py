@@ -12,9 +12,11 @@ the full plan (``--full`` or ``LOOKERVAULT_BENCH_FULL=1``) makes the tables in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import harness
 from harness import Measurement
@@ -32,6 +34,9 @@ class Plan:
     full: bool
     compare_per_type: int
     compare_rounds: int
+    # Objects per type of one more run of the tool and the raw loop, long
+    # enough that start-up no longer weighs on the CPU per object; 0: none.
+    compare_long_per_type: int
     # The SDK reader stops starting objects after this many seconds, because
     # each of its calls is slower than the last.  With looker-sdk 26.22 a
     # dashboard took about 100 ms after 250 calls on the machine of
@@ -52,16 +57,30 @@ class Plan:
     zero_rounds: int
     memory_sizes: tuple[int, ...]
     capacity_per_type: int
+    # A git revision whose tool runs beside this checkout's in the side by
+    # side and memory tables, to show a change's effect in one session.
+    before: str = ""
 
     @property
     def flag(self) -> str:
         return " --full" if self.full else ""
+
+    @property
+    def before_label(self) -> str:
+        return f"before ({self.before})"
+
+    def before_source(self):
+        """Return a context yielding the earlier tree, or None without one."""
+        if not self.before:
+            return contextlib.nullcontext(None)
+        return harness.source_at(self.before)
 
 
 QUICK = Plan(
     full=False,
     compare_per_type=300,
     compare_rounds=1,
+    compare_long_per_type=0,
     sdk_seconds=10,
     scaling_grid=((1, 1), (1, 8), (2, 8), (4, 16)),
     scaling_seconds=2.5,
@@ -79,6 +98,7 @@ FULL = Plan(
     full=True,
     compare_per_type=1000,
     compare_rounds=3,
+    compare_long_per_type=5000,
     sdk_seconds=30,
     scaling_grid=((1, 1), (1, 8), (2, 8), (2, 16), (4, 16), (4, 32)),
     scaling_seconds=6,
@@ -94,8 +114,8 @@ FULL = Plan(
 )
 
 
-def plan_for(full: bool) -> Plan:
-    return FULL if full else QUICK
+def plan_for(full: bool, before: str = "") -> Plan:
+    return replace(FULL if full else QUICK, before=before)
 
 
 @dataclass
@@ -106,6 +126,7 @@ class Results:
     scaling: list[Measurement] = field(default_factory=list)
     zero: list[Measurement] = field(default_factory=list)
     memory: list[Measurement] = field(default_factory=list)
+    memory_before: list[Measurement] = field(default_factory=list)
     capacity: dict[str, float] = field(default_factory=dict)
     # Runs over an unchanged instance into the database of an earlier run.
     repeat: dict[str, Measurement] = field(default_factory=dict)
@@ -162,17 +183,32 @@ def compare(plan: Plan, results: Results) -> Table:
         COMPARE_COLUMNS,
     )
     runs: dict[str, list[Measurement]] = {}
-    with harness.simulator(mixed(per_type), LATENCY_MS) as sim:
-        harness.warm(sim)
-        for round_number in range(plan.compare_rounds):
-            for name, run in _contestants(sim, plan, round_number == 0):
-                runs.setdefault(name, []).append(run())
-        repeat = _repeat_runs(sim)
-    with harness.simulator({"dashboards": per_type}, LATENCY_MS) as sim:
-        harness.warm(sim)
-        for _ in range(plan.compare_rounds):
-            for name, run in _contestants(sim, plan, sdk=False, baselines=("raw",)):
-                runs.setdefault(name + DASHBOARDS_ONLY, []).append(run())
+    with plan.before_source() as before:
+        with harness.simulator(mixed(per_type), LATENCY_MS) as sim:
+            harness.warm(sim)
+            for round_number in range(plan.compare_rounds):
+                pairs = _contestants(sim, plan, before, sdk=round_number == 0)
+                for name, run in pairs:
+                    runs.setdefault(name, []).append(run())
+            repeat = _repeat_runs(sim)
+        for suffix, tiles in (
+            (DASHBOARDS_ONLY, harness.DESIGN_TILES),
+            (LARGE_DASHBOARDS_ONLY, harness.LARGE_TILES),
+        ):
+            dashboards = {"dashboards": per_type}
+            with harness.simulator(dashboards, LATENCY_MS, tiles=tiles) as sim:
+                harness.warm(sim)
+                for _ in range(plan.compare_rounds):
+                    pairs = _contestants(sim, plan, None, baselines=("raw",))
+                    for name, run in pairs:
+                        runs.setdefault(name + suffix, []).append(run())
+        if plan.compare_long_per_type:
+            long_per_type = plan.compare_long_per_type
+            suffix = f", {2 * long_per_type} objects"
+            with harness.simulator(mixed(long_per_type), LATENCY_MS) as sim:
+                harness.warm(sim)
+                for name, run in _contestants(sim, plan, None, baselines=("raw",)):
+                    runs.setdefault(name + suffix, []).append(run())
     for name, measured in runs.items():
         _add_compare_row(table, name, _median_run(measured))
     results.compare = runs
@@ -182,12 +218,27 @@ def compare(plan: Plan, results: Results) -> Table:
 
 
 DASHBOARDS_ONLY = ", dashboards only"
+LARGE_DASHBOARDS_ONLY = ", 140 KB dashboards only"
+TOOL_NAME = "lookervault-batch 2x8"
 BASELINE_NAMES = {"raw": "raw loop 1x16", "threadpool": "thread pool 1x16"}
 
 
-def _contestants(sim, plan: Plan, sdk: bool, baselines=("raw", "threadpool")):
+def _contestants(
+    sim,
+    plan: Plan,
+    before: Path | None,
+    sdk: bool = False,
+    baselines=("raw", "threadpool"),
+):
     """Return (name, run) pairs, one run of each contestant, in turn order."""
-    pairs = [("lookervault-batch 2x8", lambda: harness.run_tool(sim, 2, 8))]
+    pairs = [(TOOL_NAME, lambda: harness.run_tool(sim, 2, 8))]
+    if before is not None:
+        pairs.append(
+            (
+                f"{plan.before_label}: {TOOL_NAME}",
+                lambda: harness.run_tool(sim, 2, 8, source=before),
+            )
+        )
     for mode in baselines:
         pairs.append(
             (
@@ -266,9 +317,22 @@ def _compare_notes(
         f"The SDK reader stops starting objects after {plan.sdk_seconds:.0f} s.  "
         "Its per-object cost grows with every call, so a whole run would "
         "look worse than this row.",
-        "Dashboards only: the generated dashboards are 140 KB at the median and "
-        "167 KB on average, so this overstates a median dashboard's cost.",
+        "Content: dashboards of 50 KB at the median and 58 KB on average, and "
+        "looks of 14 KB, as in the design's measurements.  The 140 KB rows use "
+        "the simulator's default dashboards, 140 KB at the median and 167 KB on "
+        "average.",
     ]
+    if plan.compare_long_per_type:
+        notes.append(
+            f"The {2 * plan.compare_long_per_type} objects rows: one run each, "
+            "half dashboards and half looks, so that start-up weighs less on "
+            "the CPU per object."
+        )
+    if plan.before:
+        notes.append(
+            f"{plan.before_label}: the same command run from the package as it "
+            f"was at {plan.before}, beside this checkout's."
+        )
     for setting, m in repeat.items():
         notes.append(
             f"Repeat run over the unchanged instance into the same database "
@@ -455,6 +519,7 @@ def memory(plan: Plan, results: Results) -> Table:
         "Memory: small objects, zero latency, 2 processes x 8 threads",
         f"python bench/run.py memory{plan.flag}",
         [
+            "tool",
             "objects",
             "wall s",
             "wall obj/s",
@@ -466,28 +531,43 @@ def memory(plan: Plan, results: Results) -> Table:
             "simulator CPU",
         ],
     )
-    for size in plan.memory_sizes:
-        with harness.simulator(mixed(size // 2), 0.0, small=True) as sim:
-            m = harness.run_tool(sim, 2, 8)
-        results.memory.append(m)
-        table.add(
-            m.stored,
-            m.wall_seconds,
-            m.wall_rate,
-            fixed(m.cpu_ms_per_object),
-            megabytes(m.peak_rss["parent"]),
-            megabytes(m.peak_rss["manager"]),
-            megabytes(m.peak_rss["worker"]),
-            megabytes(total_peak_rss(m)),
-            percent(m.simulator_share),
-        )
+    with plan.before_source() as before:
+        for size in plan.memory_sizes:
+            with harness.simulator(mixed(size // 2), 0.0, small=True) as sim:
+                m = harness.run_tool(sim, 2, 8)
+                results.memory.append(m)
+                _add_memory_row(table, "this checkout", m)
+                if before is not None:
+                    m = harness.run_tool(sim, 2, 8, source=before)
+                    results.memory_before.append(m)
+                    _add_memory_row(table, plan.before_label, m)
     table.notes += [
         "",
         "Small bodies (simulator option small=True, about 4 KB each).  RSS is "
         f"sampled every {harness.SAMPLE_SECONDS * 1000:.0f} ms; all processes "
         "adds each process's own peak, an upper bound on the tree's peak.",
     ]
+    if plan.before:
+        table.notes.append(
+            f"{plan.before_label}: the package as it was at {plan.before}, run "
+            "right after this checkout's on the same simulator."
+        )
     return table
+
+
+def _add_memory_row(table: Table, tool: str, m: Measurement) -> None:
+    table.add(
+        tool,
+        m.stored,
+        m.wall_seconds,
+        m.wall_rate,
+        fixed(m.cpu_ms_per_object),
+        megabytes(m.peak_rss["parent"]),
+        megabytes(m.peak_rss["manager"]),
+        megabytes(m.peak_rss["worker"]),
+        megabytes(total_peak_rss(m)),
+        percent(m.simulator_share),
+    )
 
 
 def total_peak_rss(m: Measurement) -> int:
@@ -516,7 +596,7 @@ def capacity(plan: Plan, results: Results) -> Table:
         ],
     )
     per_type = plan.capacity_per_type
-    for label, small in (("realistic sizes", False), ("small bodies", True)):
+    for label, small in (("design sizes", False), ("small bodies", True)):
         with harness.simulator(mixed(per_type), 0.0, small=small) as sim:
             harness.warm(sim)
             served, seconds, cpu = harness.load(sim, processes=2, threads=8)

@@ -21,6 +21,7 @@ TOOL = "lookervault-batch 2x8"
 RAW = "raw loop 1x16"
 SDK = "SDK models 1x16"
 TOOL_DASHBOARDS = "lookervault-batch 2x8, dashboards only"
+RAW_DASHBOARDS = "raw loop 1x16, dashboards only"
 
 RATE_SHARE = 0.9
 SDK_RATE_RATIO = 5.0
@@ -87,14 +88,27 @@ def _sdk_rate(results: Results):
 
 
 def _dashboard_cpu(results: Results):
-    target = f"CPU <= ~{DASHBOARD_CPU_MS:g} ms per median-sized dashboard"
+    """The design puts this at 1.2x the raw loop, "about 1 ms on this machine"
+    where it was measured; the raw loop's own cost differs between machines,
+    so the ratio on the same dashboards decides."""
+    target = (
+        f"CPU per median-sized dashboard <= {RAW_CPU_RATIO:g}x the raw loop's "
+        f"(design: about {DASHBOARD_CPU_MS:g} ms)"
+    )
     runs = results.compare.get(TOOL_DASHBOARDS, [])
-    if not runs:
+    ratio = paired_ratio(results, TOOL_DASHBOARDS, RAW_DASHBOARDS, "cpu_ms_per_object")
+    if not runs or ratio is None:
         return target, "-", _verdict(None)
     value = sorted(m.cpu_ms_per_object for m in runs)[len(runs) // 2]
     steady = sorted(m.steady_cpu_ms_per_object for m in runs)[len(runs) // 2]
-    measured = f"{value:.2f} ms (steady phase: {steady:.2f} ms)"
-    return target, measured, _verdict(value <= DASHBOARD_CPU_MS)
+    steady_ratio = paired_ratio(
+        results, TOOL_DASHBOARDS, RAW_DASHBOARDS, "steady_cpu_ms_per_object"
+    )
+    measured = (
+        f"{value:.2f} ms, {ratio:.2f}x (steady phase: {steady:.2f} ms, "
+        f"{steady_ratio:.2f}x)"
+    )
+    return target, measured, _verdict(ratio <= RAW_CPU_RATIO)
 
 
 def _raw_cpu(results: Results):
@@ -104,6 +118,13 @@ def _raw_cpu(results: Results):
         return target, "-", _verdict(None)
     steady = paired_ratio(results, TOOL, RAW, "steady_cpu_ms_per_object")
     measured = f"{ratio:.2f}x (steady phase: {steady:.2f}x)"
+    for name in results.compare:
+        # The longer run, where start-up weighs less; reported, not judged.
+        if name.startswith(TOOL + ", ") and name.endswith(" objects"):
+            suffix = name[len(TOOL) :]
+            long = paired_ratio(results, name, RAW + suffix, "cpu_ms_per_object")
+            if long is not None:
+                measured += f"; {suffix[2:]}: {long:.2f}x"
     return target, measured, _verdict(ratio <= RAW_CPU_RATIO)
 
 
@@ -137,7 +158,7 @@ def _worker_rss(results: Results):
     target = f"peak RSS <= ~{WORKER_RSS_BYTES / MB:.0f} MB per worker process"
     runs = [*results.memory, *results.scaling, *results.zero]
     runs += [
-        m for name, ms in results.compare.items() if "lookervault" in name for m in ms
+        m for name, ms in results.compare.items() if name.startswith(TOOL) for m in ms
     ]
     peaks = [m.peak_rss["worker"] for m in runs if m.peak_rss.get("worker")]
     if not peaks:

@@ -54,5 +54,5 @@ def test_scaling_grid(plan, results):
 def test_memory_curve(plan, results):
     """Peak RSS of each process as the instance grows."""
     results.tables.append(scenarios.memory(plan, results))
-    for m in results.memory:
+    for m in [*results.memory, *results.memory_before]:
         assert_complete(m)

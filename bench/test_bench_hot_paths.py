@@ -1,7 +1,9 @@
 """Micro-benchmarks (pytest-benchmark) of the work done once per object or batch.
 
-Bodies come from the simulator's generator (seed 1), so they have the sizes
-and shapes a backup receives: the median dashboard is about 140 KB.
+Bodies come from the simulator's generator (seed 1), so they have the shapes
+a backup receives.  Dashboards have the sizes the design measures with (two
+tiles at the median: 50 KB at the median), and the large ones the
+simulator's default (six tiles: 140 KB).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from lookervault import bodies, catalog
 from lookervault.batch.counters import Counters
 from lookervault.simulator.generate import GeneratedContent
 from lookervault.store.database import open_database
+from lookervault.store.staging import ListedIds
 from lookervault.store.writer import SnapshotWriter
 
 # The collector commits at most this many rows at once, and the planner puts at
@@ -27,21 +30,36 @@ UNIT_OBJECTS = 25
 SAMPLE_OBJECTS = 251
 
 
-@pytest.fixture(scope="module")
-def generated():
-    content = GeneratedContent(
-        1, {"dashboards": SAMPLE_OBJECTS, "looks": SAMPLE_OBJECTS}, False, "bench"
-    )
+DESIGN_TILES = 2
+LARGE_TILES = 6
+
+
+def _generate(tiles: int) -> dict[str, list[bytes]]:
+    counts = {"dashboards": SAMPLE_OBJECTS, "looks": SAMPLE_OBJECTS}
+    content = GeneratedContent(1, counts, False, "bench", tiles)
     return {
         kind: [content.tables[kind].render(i) for i in range(SAMPLE_OBJECTS)]
         for kind in ("dashboards", "looks")
     }
 
 
+def _median(raws: list[bytes]) -> bytes:
+    return sorted(raws, key=len)[len(raws) // 2]
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return _generate(DESIGN_TILES)
+
+
 @pytest.fixture(scope="module")
 def median_dashboard(generated) -> bytes:
-    by_size = sorted(generated["dashboards"], key=len)
-    return by_size[len(by_size) // 2]
+    return _median(generated["dashboards"])
+
+
+@pytest.fixture(scope="module")
+def large_dashboard() -> bytes:
+    return _median(_generate(LARGE_TILES)["dashboards"])
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +74,16 @@ def batch_rows(generated):
 
 def test_pack_median_dashboard(benchmark, median_dashboard):
     """Parse, hash and compress one median-sized dashboard."""
-    assert 120_000 < len(median_dashboard) < 160_000
+    assert 40_000 < len(median_dashboard) < 65_000
     row = benchmark(bodies.pack, "dashboards", "1", median_dashboard)
     assert row.size == len(median_dashboard)
+
+
+def test_pack_large_dashboard(benchmark, large_dashboard):
+    """Parse, hash and compress one dashboard of the simulator's default size."""
+    assert 120_000 < len(large_dashboard) < 160_000
+    row = benchmark(bodies.pack, "dashboards", "1", large_dashboard)
+    assert row.size == len(large_dashboard)
 
 
 PACK_STEPS = {
@@ -83,21 +108,25 @@ def test_pack_median_look(benchmark, generated):
 
 def test_writer_batch_of_500(benchmark, batch_rows, tmp_path):
     """Commit 500 rows and mark their 20 units done, into a fresh database."""
-    units = [
-        (unit, "dashboards", [str(i) for i in range(UNIT_OBJECTS)])
-        for unit in range(1, BATCH_ROWS // UNIT_OBJECTS + 1)
-    ]
+    unit_count = BATCH_ROWS // UNIT_OBJECTS
     databases = iter(range(1_000_000))
 
     def fresh_writer():
         conn = open_database(tmp_path / f"{next(databases)}.db", create=True)
         writer = SnapshotWriter(conn)
         writer.begin("http://bench", None, {}, "bench")
-        writer.record_plan({}, units, [], [], carried={}, base_id=None)
+        found = ListedIds(conn)
+        found.add("dashboards", [(str(i), None) for i in range(BATCH_ROWS)])
+
+        def stage():
+            found.write_units(writer.snapshot_id, ["dashboards"], UNIT_OBJECTS)
+            return {}
+
+        writer.record_plan({}, [], [], stage)
         return (writer,), {}
 
     def write(writer):
-        writer.write(batch_rows, [], [unit[0] for unit in units])
+        writer.write(batch_rows, [], list(range(1, unit_count + 1)))
         writer.conn.close()
 
     benchmark.pedantic(write, setup=fresh_writer, rounds=20)
