@@ -8,8 +8,9 @@ and ``LOOKERSDK_CLIENT_SECRET``, as for the tool.
   main thread inserts the raw bodies in batched transactions.  It does no
   hashing, compression or parsing.
 * ``threadpool``: what most backup scripts do, in one process.  The threads
-  also hash (sha256), compress (zlib level 1, as the tool) and parse the
-  indexed fields with orjson, and the main thread inserts blobs and entries.
+  also hash (sha256), compress (zlib level 1, the standard library's fastest
+  setting) and parse the indexed fields with orjson, and the main thread
+  inserts blobs and entries.
 * ``sdk``: what peer tools do.  ``looker_sdk.init40()`` with ``sdk.dashboard``
   and ``sdk.look`` from a thread pool structures every object into looker-sdk
   models, then serializes each model back to JSON for SQLite.

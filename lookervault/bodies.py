@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 
 import orjson
 
+from lookervault.store import codecs
 from lookervault.store.rows import FailureRow, ObjectRow
-
-CODEC = "zlib"
-# Level 1 compressed real 100-250 KB dashboards 7-9x in 0.4-0.8 ms on a 2-core
-# VM.  Level 6 made them a third smaller again, for twice the CPU.
-COMPRESS_LEVEL = 1
 
 # A JSON string (with escapes) or one structural character, for slicing arrays.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
@@ -76,8 +71,8 @@ def pack(
         object_id=object_id,
         sha256=hashlib.sha256(raw).hexdigest(),
         size=len(raw),
-        codec=CODEC,
-        data=zlib.compress(raw, COMPRESS_LEVEL),
+        codec=codecs.CODEC,
+        data=codecs.compress(raw),
         title=_text(_first(fields, "title", "name", "display_name", "label")),
         folder_id=_text(_first(fields, "folder_id", "space_id", "parent_id")),
         updated_at=_text(fields.get("updated_at")),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import zlib
 
 import orjson
 import pytest
 
 from lookervault import bodies
+from lookervault.store import codecs
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,8 @@ def test_pack_keeps_bytes_and_indexes_leniently():
         b' "folder_id": 12, "updated_at": "2024-02-22 01:24:03 UTC"}'
     )
     row = bodies.pack("dashboards", "7", raw)
-    assert zlib.decompress(row.data) == raw
+    assert row.codec == "zstd"
+    assert codecs.DECODERS[row.codec](row.data) == raw
     assert row.sha256 == hashlib.sha256(raw).hexdigest()
     assert row.size == len(raw)
     assert row.title == "Ventas é 📊"

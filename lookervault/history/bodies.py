@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import zlib
 
 import orjson
 
 from lookervault.history.errors import BodyUnreadable
-from lookervault.store import reader
+from lookervault.store import codecs, reader
 
 
 def read_body(conn: sqlite3.Connection, sha256: str, label: str) -> bytes:
@@ -29,7 +28,7 @@ def read_body(conn: sqlite3.Connection, sha256: str, label: str) -> bytes:
         if decode is None:
             raise ValueError(f"unknown codec {codec!r}")
         return decode(data)
-    except (zlib.error, ValueError) as exc:
+    except codecs.DECODE_ERRORS as exc:
         raise BodyUnreadable(
             f"the body of {label} (blob {sha256[:12]}) does not decompress "
             f"({exc}); run `lookervault-batch verify DB` for every damaged object"

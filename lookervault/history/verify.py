@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import zlib
 from dataclasses import dataclass, field
 
 from lookervault import catalog
 from lookervault.history.ids import format_ids
-from lookervault.store import reader
+from lookervault.store import codecs, reader
 
 # The meaning for a restore of each snapshot status other than "complete".
 STATUS_PROBLEMS = {
@@ -148,7 +147,7 @@ def blob_problem(sha256: str, size: int, codec: str, data) -> str | None:
         return f"has the unknown codec {codec!r}"
     try:
         raw = decode(data)
-    except (zlib.error, TypeError, ValueError) as exc:
+    except codecs.DECODE_ERRORS as exc:
         return f"does not decompress ({exc})"
     if hashlib.sha256(raw).hexdigest() != sha256:
         return "does not match its sha256"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from dataclasses import dataclass
 
 from lookervault.errors import SnapshotNotFound
+from lookervault.store import codecs
 
-CODECS = {"zlib": zlib.decompress, "none": bytes}
+CODECS = codecs.DECODERS
 
 
 @dataclass(frozen=True)

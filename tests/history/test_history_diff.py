@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zlib
 
 from historyhelpers import (
     COUNTS,
@@ -17,6 +16,7 @@ from historyhelpers import (
 )
 
 from lookervault.history.diff import diff_values, format_path
+from lookervault.store import codecs
 
 from helpers import run_cli
 
@@ -93,11 +93,11 @@ def test_silent_tile_edit_is_path_into_elements(tmp_path, start_simulator):
 def _dashboard_with_tiles(db) -> str:
     rows = execute(
         db,
-        "SELECT e.object_id, b.data FROM entries e JOIN blobs b USING (sha256) "
-        "WHERE e.type = 'dashboards' ORDER BY e.object_id",
+        "SELECT e.object_id, b.codec, b.data FROM entries e JOIN blobs b "
+        "USING (sha256) WHERE e.type = 'dashboards' ORDER BY e.object_id",
     )
-    for object_id, data in rows:
-        if json.loads(zlib.decompress(data)).get("dashboard_elements"):
+    for object_id, codec, data in rows:
+        if json.loads(codecs.DECODERS[codec](data)).get("dashboard_elements"):
             return object_id
     raise AssertionError("no generated dashboard has tiles")
 

@@ -14,6 +14,9 @@ from historyhelpers import (
     run_text,
 )
 
+from lookervault.store import codecs
+from lookervault.store.codecs import CODEC
+
 from helpers import run_cli
 
 
@@ -32,7 +35,7 @@ def test_whole_snapshot_exits_0(one_snapshot_copy):
 
 
 def test_garbled_blob_is_named(one_snapshot_copy):
-    """A blob overwritten with bytes that are not zlib is reported by object."""
+    """A blob overwritten with bytes that are not zstd is reported by object."""
     db = one_snapshot_copy
     sha = entry_sha(db, 1, "dashboards", "3")
     execute(db, "UPDATE blobs SET data = ? WHERE sha256 = ?", (b"garbage", sha))
@@ -42,7 +45,7 @@ def test_garbled_blob_is_named(one_snapshot_copy):
     problems = report["snapshots"][0]["problems"]
     assert problems == [
         f"dashboards 3: blob {sha[:12]} does not decompress "
-        "(Error -3 while decompressing data: incorrect header check)"
+        "(error determining content size from frame header)"
     ]
     assert report["snapshots"][0]["types"]["dashboards"]["damaged"] == 1
     assert report["whole"] is False
@@ -52,13 +55,35 @@ def test_blob_with_other_content_is_named(one_snapshot_copy):
     """A blob that decompresses to other bytes fails its sha256 check."""
     db = one_snapshot_copy
     sha = entry_sha(db, 1, "looks", "2")
-    other = zlib.compress(b'{"id": "2", "title": "tampered"}')
+    other = codecs.compress(b'{"id": "2", "title": "tampered"}')
     execute(db, "UPDATE blobs SET data = ? WHERE sha256 = ?", (other, sha))
 
     text = run_text("verify", db, expect_exit=3)
 
     assert f"problem: looks 2: blob {sha[:12]} does not match its sha256" in text
     assert "verified: problems found" in text
+
+
+def test_blob_of_an_earlier_codec_is_read_and_checked(one_snapshot_copy):
+    """Earlier versions stored zlib; such blobs verify, show and fail as before."""
+    db = one_snapshot_copy
+    sha = entry_sha(db, 1, "looks", "2")
+    ((data,),) = execute(db, "SELECT data FROM blobs WHERE sha256 = ?", (sha,))
+    raw = codecs.DECODERS[CODEC](data)
+    execute(
+        db,
+        "UPDATE blobs SET codec = 'zlib', data = ? WHERE sha256 = ?",
+        (zlib.compress(raw), sha),
+    )
+    assert run_json("verify", db)["whole"] is True
+
+    garbled = zlib.compress(raw)[:-9]
+    execute(db, "UPDATE blobs SET data = ? WHERE sha256 = ?", (garbled, sha))
+    report = run_json("verify", db, expect_exit=3)
+    assert report["snapshots"][0]["problems"] == [
+        f"looks 2: blob {sha[:12]} does not decompress (Error -5 while "
+        "decompressing data: incomplete or truncated stream)"
+    ]
 
 
 def test_deleted_entry_is_named(one_snapshot_copy):
