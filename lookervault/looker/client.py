@@ -178,9 +178,7 @@ def _read_environment_once(session: requests.Session, credentials) -> None:
     session.trust_env = False
     session.proxies = requests.utils.get_environ_proxies(credentials.base_url)
     session.verify = credentials.verify_ssl and (
-        os.environ.get("REQUESTS_CA_BUNDLE")
-        or os.environ.get("CURL_CA_BUNDLE")
-        or True
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     )
 
 

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # Looker tokens last an hour. This is used when a login response omits expires_in.
 DEFAULT_TOKEN_SECONDS = 3000.0
+# Seconds between attempts to log in again while Looker cannot be reached.
+LOGIN_RETRY_SECONDS = 5.0
 
 
 def logged_in_client(credentials: Credentials, pool_size: int) -> LookerClient:
@@ -55,6 +57,7 @@ class OwnLogin:
         self._sdk = _SdkLogin(credentials)
         self._authorization: dict[str, str] | None = None
         self._renew_at = 0.0
+        self._retry_at = 0.0
         self._shared: SharedToken | None = None
 
     def login(self) -> None:
@@ -88,13 +91,26 @@ class OwnLogin:
         """Log in again if the token is due or a worker had it rejected.
 
         Called from the parent's loop while workers run, since workers
-        cannot log in themselves.
+        cannot log in themselves.  Credentials that Looker now rejects stop
+        the run (:class:`LoginFailed`).  A login that cannot reach Looker is
+        tried again every ``LOGIN_RETRY_SECONDS``, while the workers go on
+        with the current token, which a renewal on the clock replaces early.
         """
+        now = time.monotonic()
         requested = self._shared is not None and self._shared.renewal_requested()
-        if requested or time.monotonic() >= self._renew_at:
-            if requested:
-                log.info("a worker had the access token rejected; logging in again")
+        if not (requested or now >= self._renew_at) or now < self._retry_at:
+            return
+        if requested:
+            log.info("a worker had the access token rejected; logging in again")
+        try:
             self.login()
+        except LookerUnreachable as exc:
+            self._retry_at = now + LOGIN_RETRY_SECONDS
+            log.warning(
+                "could not renew the access token (%s); trying again in %.0f s",
+                exc,
+                LOGIN_RETRY_SECONDS,
+            )
 
     def close(self) -> None:
         self._sdk.close()

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from lookervault.config import Credentials
+from lookervault.errors import LoginFailed
 from lookervault.looker.client import LookerClient
 from lookervault.looker.login import OwnLogin, logged_in_client
 from lookervault.looker.tokens import TOKEN_BYTES, SharedLogin, SharedToken
@@ -127,6 +128,37 @@ def test_worker_client_gets_a_new_token_from_the_parent_after_a_401(start_simula
     assert answer["response"].status_code == 200
     statuses = [e["status"] for e in simulator.log() if e["path"] == "/api/4.0" + path]
     assert statuses == [401, 200]
+
+
+def test_own_login_keeps_the_token_while_looker_is_unreachable(start_simulator, caplog):
+    """A renewal on the clock comes early, so a Looker that does not answer
+    at that moment leaves the workers with a token that still works."""
+    simulator = start_simulator(counts={"dashboards": 1}, token_ttl_s=1)
+    own = OwnLogin(_credentials(simulator))
+    own.login()
+    shared = SharedToken(CONTEXT)
+    own.share(shared)
+    published = shared.read()
+    time.sleep(1.0)
+    simulator.stop()
+
+    own.keep_fresh()
+    own.keep_fresh()
+    own.close()
+    assert shared.read() == published
+    assert own.logins == 1
+    warnings = [r for r in caplog.records if "could not renew" in r.getMessage()]
+    assert len(warnings) == 1, "the second call came before the retry was due"
+    assert "trying again in 5 s" in warnings[0].getMessage()
+
+
+def test_own_login_raises_when_looker_rejects_the_credentials(start_simulator):
+    simulator = start_simulator(counts={"dashboards": 1})
+    credentials = Credentials(simulator.base_url, CLIENT_ID, "not the secret")
+    own = OwnLogin(credentials)
+    with pytest.raises(LoginFailed, match="rejected the API credentials"):
+        own.keep_fresh()
+    own.close()
 
 
 def test_worker_credentials_carry_no_secret():
