@@ -18,7 +18,7 @@ that was in flight in ``MAX_UNIT_DEATHS`` dead workers is given up on, so a
 body that crashes workers cannot loop forever.
 
 Units come from an iterator (read from SQLite a page at a time) and are
-drawn only to top up the workers' queues, so the pool holds the units in
+drawn only to top up the workers' queues, so the pool keeps the units in
 flight, not the whole run's.
 """
 

@@ -173,7 +173,7 @@ def _read_environment_once(session: requests.Session, credentials) -> None:
     for each request it sends: two passes over os.environ per GET, about 10%
     of the CPU of a fetch loop measured in one process.  The environment of
     a run does not change, so it is read here, once per session, with the
-    same rules, and requests is told not to read it again.
+    same rules, and ``trust_env`` keeps requests from reading it again.
     """
     session.trust_env = False
     session.proxies = requests.utils.get_environ_proxies(credentials.base_url)

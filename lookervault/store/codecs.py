@@ -1,8 +1,8 @@
 """How stored bodies are compressed, and how every codec ever written is read.
 
 New blobs are zstd level 1.  On the median generated dashboard (54 KB) it
-compressed 10.3x in 0.030 ms on a 2-core VM, where zlib level 1, the codec of
-earlier versions, took 0.143 ms for 7.4x; zlib blobs stay readable.
+compressed 10.3x in 0.030 ms on a 2-core VM.  zlib level 1, the codec of
+earlier versions, took 0.143 ms for 7.4x.  zlib blobs stay readable.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import zstandard
 
 CODEC = "zstd"
 LEVEL = 1
-# Compressors a process's threads take turns with.  zstandard's are not
-# thread-safe; one per thread kept a workspace each and fragmented the heap,
-# so that a worker of 8 threads peaked at 50 MB instead of 35.  Two suffice:
-# a compression takes 0.03 ms, without the GIL.
+# Compressors a process's threads take turns with, because zstandard's are
+# not thread-safe.  One per thread kept a workspace each and fragmented the
+# heap: a worker of 8 threads peaked at 50 MB instead of 35.  Two suffice, as
+# a compression takes 0.03 ms and releases the GIL.
 COMPRESSORS = 2
 
 # Errors a damaged blob raises while it is decoded.
@@ -38,9 +38,9 @@ def compress(raw: bytes) -> bytes:
         compressed = compressor.compress(raw)
     finally:
         _compressors.put(compressor)
-    # zstandard returns its worst-case output buffer cut down in place; a
-    # copy of the exact size lets that buffer be freed whole, which kept
-    # the heap from fragmenting in workers.
+    # zstandard returns its worst-case output buffer cut down in place.  A
+    # copy of the exact size lets that buffer be freed whole, so the heap of
+    # a worker does not fragment.
     return bytes(memoryview(compressed))
 
 
