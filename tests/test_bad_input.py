@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import json
 import os
+import socket
 import sqlite3
 import ssl
 import subprocess
@@ -206,6 +207,52 @@ def test_server_that_is_not_looker_exits_1(earlier, tmp_path, web_server):
     assert "not Looker's API" in line
     assert "text/html" in line
     check_intact()
+
+
+def _through_proxy(port: int) -> dict:
+    proxy = f"http://127.0.0.1:{port}"
+    return {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+
+
+def test_proxy_that_refuses_is_named_not_the_base_url(tmp_path, start_simulator):
+    simulator = start_simulator(counts={"dashboards": 1})
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = write_config(tmp_path, simulator.base_url)
+    result = run_cli("run", config, env=_through_proxy(port))
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert f"the proxy http://127.0.0.1:{port}, set in the environment" in line
+    assert "refused the connection" in line
+    assert "NO_PROXY" in line
+
+
+def test_proxy_that_answers_itself_is_named(tmp_path, start_simulator, web_server):
+    simulator = start_simulator(counts={"dashboards": 1})
+    config = write_config(tmp_path, simulator.base_url)
+    port = web_server.server_address[1]
+    result = run_cli("run", config, env=_through_proxy(port))
+    assert result.returncode == 1
+    line = one_error_line(result)
+    assert "not Looker's API" in line
+    assert f"went through the proxy http://127.0.0.1:{port}" in line
+
+
+def test_no_proxy_naming_the_host_skips_the_proxy(tmp_path, start_simulator):
+    simulator = start_simulator(counts={"dashboards": 2})
+    config = write_config(tmp_path, simulator.base_url, types=["dashboards"])
+    env = {**_through_proxy(9), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
+    result = run_cli("run", config, env=env)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+
+
+def test_ca_bundle_that_does_not_exist_exits_2(tmp_path):
+    config = write_config(tmp_path, "https://127.0.0.1:9")
+    result = run_cli("run", config, env={"REQUESTS_CA_BUNDLE": "/nonexistent/ca.pem"})
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "REQUESTS_CA_BUNDLE names /nonexistent/ca.pem, which does not exist" in line
 
 
 @pytest.fixture
@@ -465,7 +512,9 @@ def test_full_disk_stops_cleanly_and_next_run_continues(earlier, tmp_path, monke
         big.stop()
 
 
-def test_secret_never_on_a_command_line(tmp_path, start_simulator):
+def test_secret_never_on_a_command_line_nor_in_a_child(tmp_path, start_simulator):
+    """Not in any process's arguments, and not in the environment of the
+    processes the run starts, which never need it."""
     simulator = start_simulator(counts={"dashboards": 60}, small=True, latency_ms=50)
     config = write_config(tmp_path, simulator.base_url, processes=2, threads=2)
     env = {
@@ -479,7 +528,7 @@ def test_secret_never_on_a_command_line(tmp_path, start_simulator):
         stderr=subprocess.DEVNULL,
         env=env,
     )
-    seen = 0
+    seen, children = 0, set()
     try:
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
@@ -487,8 +536,27 @@ def test_secret_never_on_a_command_line(tmp_path, start_simulator):
                 cmdline = " ".join(proc.info["cmdline"] or [])
                 assert CLIENT_SECRET not in cmdline, cmdline
                 seen += 1
+            for child in _children(process.pid):
+                assert CLIENT_SECRET not in _environment(child), child.cmdline()
+                children.add(child.pid)
             time.sleep(0.2)
     finally:
         process.wait(timeout=60)
     assert process.returncode == 0
     assert seen > 0
+    # The resource tracker, the Manager and two workers.
+    assert len(children) >= 4
+
+
+def _children(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _environment(process: psutil.Process) -> str:
+    try:
+        return " ".join(f"{k}={v}" for k, v in process.environ().items())
+    except psutil.Error:
+        return ""

@@ -19,8 +19,8 @@ import urllib3
 
 from lookervault import __version__
 from lookervault.config import Credentials
-from lookervault.errors import LookerUnreachable
-from lookervault.looker.diagnose import describe_connection_error
+from lookervault.errors import ConfigInvalid, LookerUnreachable
+from lookervault.looker.diagnose import describe_connection_error, proxy_for
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,9 @@ class LookerClient:
         authorization = self.tokens.current()
         response = self._send(path, params, authorization, limit)
         if response.status_code == 401:
-            log.info("401 on %s; logging in again", path)
+            # Every thread holding the old token gets one; the parent logs the
+            # renewal once.
+            log.debug("401 on %s; renewing the access token", path)
             authorization = self.tokens.renew(authorization)
             response = self._send(path, params, authorization, limit)
         return response
@@ -100,12 +102,19 @@ class LookerClient:
             ) from None
         versions = _json_object(response)
         if response.status_code != 200 or "supported_versions" not in versions:
+            proxy = proxy_for(url)
+            through = (
+                f"; the request went through the proxy {proxy}, set in the "
+                "environment, which may have answered instead (NO_PROXY skips it)"
+                if proxy
+                else ""
+            )
             raise LookerUnreachable(
                 f"{url} responded with HTTP {response.status_code} "
                 f"({response.headers.get('Content-Type', 'no content type')}), not "
                 "Looker's API; set base_url to the address you open Looker at, "
                 "such as https://mycompany.looker.com, with the API port if it "
-                "has one (often 19999)"
+                f"has one (often 19999){through}"
             )
         release = versions.get("looker_release_version")
         return release if isinstance(release, str) else None
@@ -177,9 +186,22 @@ def _read_environment_once(session: requests.Session, credentials) -> None:
     """
     session.trust_env = False
     session.proxies = requests.utils.get_environ_proxies(credentials.base_url)
-    session.verify = credentials.verify_ssl and (
-        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    )
+    session.verify = credentials.verify_ssl and (_ca_bundle() or True)
+
+
+def _ca_bundle() -> str | None:
+    """Return the CA bundle the environment names, as requests reads it."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        path = os.environ.get(name)
+        if path:
+            if not os.path.exists(path):
+                raise ConfigInvalid(
+                    f"{name} names {path}, which does not exist; point it at "
+                    "the PEM file of the certificate authority that signed "
+                    "Looker's certificate, or unset it"
+                )
+            return path
+    return None
 
 
 class _NoAuth(requests.auth.AuthBase):

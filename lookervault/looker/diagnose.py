@@ -14,6 +14,17 @@ def describe_connection_error(error: Exception, url: str) -> str:
     host = parts.hostname or url
     port = parts.port or (443 if parts.scheme == "https" else 80)
     reason = _root_cause(error)
+    if isinstance(error, requests.exceptions.ProxyError):
+        what = (
+            "refused the connection"
+            if "refused" in str(error).lower()
+            else f"failed ({_short(reason)})"
+        )
+        return (
+            f"the proxy {proxy_for(url) or ''}, set in the environment for "
+            f"{parts.scheme} URLs, {what}; check HTTPS_PROXY and HTTP_PROXY, or "
+            f"add {host} to NO_PROXY"
+        )
     if isinstance(reason, urllib3.exceptions.NameResolutionError):
         return f"host {host!r} does not resolve; check base_url for a typo"
     if (
@@ -33,6 +44,12 @@ def describe_connection_error(error: Exception, url: str) -> str:
     if "refused" in str(reason).lower():
         return f"connection to {host}:{port} was refused; check the port in base_url"
     return f"cannot connect to {host}:{port}: {_short(reason)}"
+
+
+def proxy_for(url: str) -> str | None:
+    """Return the proxy the environment sets for ``url``, if any."""
+    proxies = requests.utils.get_environ_proxies(url)
+    return proxies.get(urlsplit(url).scheme) or proxies.get("all")
 
 
 def _root_cause(error: Exception) -> Exception:

@@ -3,7 +3,10 @@ once, as requests would read them on every request."""
 
 from __future__ import annotations
 
+import pytest
+
 from lookervault.config import Credentials
+from lookervault.errors import ConfigInvalid
 from lookervault.looker.login import logged_in_client
 
 LOOKER = "https://looker.example.com"
@@ -30,10 +33,18 @@ def test_no_proxy_naming_the_host_bypasses_the_proxy(monkeypatch):
     assert _session().proxies == {}
 
 
-def test_ca_bundle_variable_is_used_unless_verification_is_off(monkeypatch):
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
-    assert _session().verify == "/etc/ssl/company-ca.pem"
+def test_ca_bundle_variable_is_used_unless_verification_is_off(monkeypatch, tmp_path):
+    bundle = tmp_path / "company-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    assert _session().verify == str(bundle)
     assert _session(verify_ssl=False).verify is False
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
     assert _session().verify is True
+
+
+def test_ca_bundle_that_does_not_exist_is_named(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    with pytest.raises(ConfigInvalid, match="/nonexistent/ca.pem, which does not"):
+        _session()
