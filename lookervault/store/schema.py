@@ -11,7 +11,7 @@ interrupted run resume without fetching committed objects again.
 # PRAGMA application_id marks the file as ours ("LVLT"), so that opening some
 # other SQLite database is refused instead of altered.
 APPLICATION_ID = 0x4C564C54
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 STATEMENTS = (
     """
@@ -89,4 +89,8 @@ STATEMENTS = (
 MIGRATIONS = {
     # Version 2 counts objects carried unfetched from the previous snapshot.
     2: ("ALTER TABLE listings ADD COLUMN carried INTEGER NOT NULL DEFAULT 0",),
+    # Version 3 stores new bodies with zstd, which earlier versions cannot
+    # read; the number makes them refuse the file instead of calling those
+    # bodies damaged.
+    3: (),
 }
