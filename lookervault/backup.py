@@ -154,6 +154,7 @@ class _Run:
         if snapshot_id is not None:
             self.writer.resume(snapshot_id)
             log.info("continuing unfinished snapshot %d", snapshot_id)
+            self._retry_transient_failures()
         else:
             settings = {**credentials.public(), **_public(self.settings)}
             snapshot_id = self.writer.begin(
@@ -169,6 +170,29 @@ class _Run:
         return Summary(
             snapshot_id, str(self.settings.database), credentials.instance, version
         )
+
+    def _retry_transient_failures(self) -> None:
+        """Fetch again the objects that failed for want of an answer.
+
+        A run stopped because Looker went down has recorded some objects as
+        failed with no response, or with a 429 or 5xx; continuing the
+        snapshot gives them the try an uninterrupted run would have.
+        """
+        retry: dict[str, list[str]] = {}
+        snapshot_id = self.writer.snapshot_id
+        for kind, object_id in reader.transient_failures(self.conn, snapshot_id):
+            content_type = catalog.BY_NAME.get(kind)
+            # Listing failures and elements listed without an id have no
+            # detail request to send again.
+            if content_type is None or content_type.listed:
+                continue
+            if plan.is_listing_marker(object_id):
+                continue
+            retry.setdefault(kind, []).append(object_id)
+        if retry:
+            count = sum(map(len, retry.values()))
+            log.info("fetching again %d objects that got no answer before", count)
+            self.writer.retry_failures(retry, self.settings.unit_size)
 
     def _plan(self, summary: Summary) -> None:
         fetcher = Fetcher(self.client, self.policy, self.limiter, self.counters)

@@ -32,6 +32,13 @@ OVERLAP = 5
 MAX_RESTARTS = 2
 # Object id recorded for a failure that concerns a whole listing.
 LISTING_ID = "(listing)"
+# Object ids recorded for listed elements that have no id, numbered from 1.
+NO_ID = "(no id #{})"
+
+
+def is_listing_marker(object_id: str) -> bool:
+    """True for the ids that failures of a listing are recorded under."""
+    return object_id == LISTING_ID or object_id.startswith(NO_ID.split("{")[0])
 
 
 class MemoryIds:
@@ -267,7 +274,7 @@ def _text_or_none(value) -> str | None:
 def _no_id_failure(content_type, listing, raw):
     return bodies.failure(
         content_type.name,
-        f"(no id #{len(listing.failures) + 1})",
+        NO_ID.format(len(listing.failures) + 1),
         200,
         f"listed element has no usable {content_type.id_field!r}",
         1,

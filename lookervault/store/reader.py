@@ -163,6 +163,20 @@ def pending_units(conn: sqlite3.Connection, snapshot_id: int, page: int = 200):
         after = rows[-1][0]
 
 
+def transient_failures(conn: sqlite3.Connection, snapshot_id: int):
+    """Return (type, id) of failures that may pass on another try.
+
+    Those that got no HTTP response, or a 429 or 5xx answer, as recorded when
+    Looker or the network was down, in the order the run would fetch them.
+    """
+    return conn.execute(
+        "SELECT type, object_id FROM failures WHERE snapshot_id = ? "
+        "AND (status IS NULL OR status = 429 OR status >= 500) "
+        "ORDER BY type, object_id",
+        (snapshot_id,),
+    ).fetchall()
+
+
 def pending_unit_count(conn: sqlite3.Connection, snapshot_id: int) -> int:
     """Return how many units of a snapshot are not yet committed."""
     row = conn.execute(

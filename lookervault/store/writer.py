@@ -92,6 +92,38 @@ class SnapshotWriter:
             )
             self._insert(objects, failures)
 
+    def retry_failures(self, ids: dict[str, list[str]], size: int) -> None:
+        """Forget the failures of ``ids`` ({type: ids}) and queue them again
+        as new units of at most ``size`` ids, in one transaction."""
+        sid = self.snapshot_id
+        with self._transaction():
+            last = self.conn.execute(
+                "SELECT coalesce(max(id), 0) FROM units WHERE snapshot_id = ?",
+                (sid,),
+            ).fetchone()[0]
+            units = [
+                (sid, kind, object_ids[start : start + size])
+                for kind, object_ids in ids.items()
+                for start in range(0, len(object_ids), size)
+            ]
+            self.conn.executemany(
+                "INSERT INTO units (snapshot_id, id, type, object_ids) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (sid, last + number, kind, json.dumps(chunk))
+                    for number, (sid, kind, chunk) in enumerate(units, start=1)
+                ],
+            )
+            self.conn.executemany(
+                "DELETE FROM failures WHERE snapshot_id = ? AND type = ? "
+                "AND object_id = ?",
+                [
+                    (sid, kind, i)
+                    for kind, object_ids in ids.items()
+                    for i in object_ids
+                ],
+            )
+
     def write(
         self,
         objects: list[ObjectRow],

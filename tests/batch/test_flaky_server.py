@@ -216,3 +216,21 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
         failed = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
     assert status == "failed"
     assert failed < 300 - len(stored_hashes(db))
+
+    # Looker is back on the same address: continuing the snapshot fetches
+    # the objects that got no answer too, and ends complete.
+    port = int(simulator.base_url.rsplit(":", 1)[1])
+    back = start_simulator(
+        counts={"dashboards": 300}, small=True, latency_ms=50, port=port
+    )
+    result = run_cli("run", path, "--json")
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["snapshot"] == 1
+    assert summary["status"] == "complete"
+    assert summary["failures"] == []
+    assert "fetching again" in result.stderr.decode()
+    stored = stored_hashes(db)
+    assert len(stored) == 300
+    refetched = served_hashes(back)
+    assert refetched and all(stored[key] == sha for key, sha in refetched.items())
