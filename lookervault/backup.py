@@ -128,7 +128,7 @@ class _Run:
                 if not reader.is_planned(self.conn, summary.snapshot_id):
                     self._plan(summary)
                 whole = self._fetch(summary)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, plan.ListingStopped):
             whole = False
         except LookerVaultError:
             self._close_after_error(summary)
@@ -198,7 +198,13 @@ class _Run:
         fetcher = Fetcher(self.client, self.policy, self.limiter, self.counters)
         found = ListedIds(self.conn)
         settings = self.settings
-        listings = plan.list_all(fetcher, settings.types, settings.page_size, found)
+        listings = plan.list_all(
+            fetcher,
+            settings.types,
+            settings.page_size,
+            found,
+            stopped=lambda: self.stop.requested,
+        )
         base_id = self._base_snapshot(summary)
         sid = summary.snapshot_id
 

@@ -93,6 +93,10 @@ class Listing:
         return self.found.count(self.kind) + len(self.rows) + len(self.failures)
 
 
+class ListingStopped(Exception):
+    """A stop was requested (Ctrl-C, SIGTERM) while listing."""
+
+
 class ListingFailed(Exception):
     """A listing page could not be read; carries the failure row."""
 
@@ -102,13 +106,18 @@ class ListingFailed(Exception):
 
 
 def list_all(
-    fetcher: Fetcher, types: tuple[str, ...], page_size: int, found=None
+    fetcher: Fetcher,
+    types: tuple[str, ...],
+    page_size: int,
+    found=None,
+    stopped=lambda: False,
 ) -> dict:
     """List every type in ``types`` and return {type: Listing}, catalog order.
 
     Independent types are listed concurrently; a type whose ids come from a
     parent type is listed once its parent is.  The ids of fetched types go
-    to ``found`` (a :class:`MemoryIds` by default).
+    to ``found`` (a :class:`MemoryIds` by default).  Raises
+    :class:`ListingStopped` once ``stopped()`` is true, between two pages.
     """
     found = MemoryIds() if found is None else found
     needed = set(types) | {catalog.BY_NAME[t].parent for t in types} - {None}
@@ -118,7 +127,8 @@ def list_all(
     executor = ThreadPoolExecutor(LISTING_THREADS, thread_name_prefix="listing")
     try:
         futures = {
-            t: executor.submit(list_type, fetcher, t, page_size, found) for t in roots
+            t: executor.submit(list_type, fetcher, t, page_size, found, stopped)
+            for t in roots
         }
         listings = {t: future.result() for t, future in futures.items()}
     finally:
@@ -131,14 +141,16 @@ def list_all(
     return {t: listings[t] for t in types}
 
 
-def list_type(fetcher: Fetcher, kind: str, page_size: int, found=None) -> Listing:
+def list_type(
+    fetcher: Fetcher, kind: str, page_size: int, found=None, stopped=lambda: False
+) -> Listing:
     """Page through one type's listing; record a failure instead of raising."""
     content_type = catalog.BY_NAME[kind]
     listing = Listing(kind, MemoryIds() if found is None else found)
     try:
         for attempt in range(MAX_RESTARTS + 1):
             duplicates = listing.duplicates
-            whole = _list_pages(fetcher, content_type, page_size, listing)
+            whole = _list_pages(fetcher, content_type, page_size, listing, stopped)
             if attempt:
                 # Everything a second pass reads again is a repeat by design.
                 listing.duplicates = duplicates
@@ -167,7 +179,7 @@ def unit_size_for(to_fetch: int, unit_size: int, workers: int) -> int:
     return max(1, min(unit_size, to_fetch // max(1, workers * 4)))
 
 
-def _list_pages(fetcher, content_type, page_size, listing) -> bool:
+def _list_pages(fetcher, content_type, page_size, listing, stopped) -> bool:
     """Read every page into ``listing``; return False if a gap may have opened.
 
     Offset paging skips an object whenever one before it is deleted between
@@ -187,6 +199,8 @@ def _list_pages(fetcher, content_type, page_size, listing) -> bool:
     offset = 0
     previous: set[str] = set()
     for _ in range(MAX_PAGES):
+        if stopped():
+            raise ListingStopped(content_type.name)
         params["offset"] = str(offset)
         elements, raws = _read_page(fetcher, content_type, params, listing)
         window = overlap if offset else 0

@@ -231,3 +231,28 @@ def test_unit_that_keeps_killing_workers_is_failed(tmp_path, start_simulator):
     assert summary["reconciled"] is True
     for failure in summary["failures"]:
         assert "worker process died 3 times" in failure["message"]
+
+
+def test_sigint_while_listing_stops_between_pages(tmp_path, start_simulator):
+    # 40 pages of 50 at 100 ms each: about 4 s of listing to interrupt.
+    simulator = start_simulator(counts={"dashboards": 2000}, small=True, latency_ms=100)
+    config = write_config(
+        tmp_path, simulator.base_url, types=["dashboards"], page_size=50
+    )
+    db = tmp_path / "backup.db"
+    process, lines = start_run(config)
+    wait_for(lambda: any("snapshot 1 of" in line for line in lines))
+    time.sleep(0.5)
+    interrupted_at = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    finish(process, timeout=30)
+    stopped_after = time.monotonic() - interrupted_at
+    assert process.returncode == 130, "".join(lines[-20:])
+    assert stopped_after < 2.0, "".join(lines[-20:])
+    assert not any("listed 2000 dashboards" in line for line in lines)
+    assert snapshot_status(db) == "interrupted"
+
+    result = run_cli("run", config, "--json")
+    assert result.returncode == 0, result.stderr.decode()
+    assert snapshot_status(db) == "complete"
+    assert json.loads(result.stdout)["totals"]["stored"] == 2000
