@@ -88,9 +88,9 @@ def _sdk_rate(results: Results):
 
 
 def _dashboard_cpu(results: Results):
-    """The design puts this at 1.2x the raw loop, "about 1 ms on this machine"
-    where it was measured; the raw loop's own cost differs between machines,
-    so the ratio on the same dashboards decides."""
+    """The design puts this at 1.2x the raw loop, "about 1 ms" on the machine
+    it was measured on.  The raw loop's own cost differs between machines, so
+    the ratio on the same dashboards decides."""
     target = (
         f"CPU per median-sized dashboard <= {RAW_CPU_RATIO:g}x the raw loop's "
         f"(design: about {DASHBOARD_CPU_MS:g} ms)"

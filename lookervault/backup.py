@@ -54,7 +54,8 @@ from lookervault.summary import Summary, reconcile
 
 log = logging.getLogger(__name__)
 
-# Where looker-sdk users keep the API secret, read before the run starts.
+# The variable in which looker-sdk users keep the API secret, read before
+# the run starts.
 SECRET_VARIABLES = ("LOOKERSDK_CLIENT_SECRET",)
 
 
@@ -172,7 +173,7 @@ class _Run:
         )
 
     def _retry_transient_failures(self) -> None:
-        """Fetch again the objects that failed for want of an answer.
+        """Fetch again the objects that failed with no usable response.
 
         A run stopped because Looker went down has recorded some objects as
         failed with no response, or with a 429 or 5xx; continuing the
@@ -191,7 +192,11 @@ class _Run:
             retry.setdefault(kind, []).append(object_id)
         if retry:
             count = sum(map(len, retry.values()))
-            log.info("fetching again %d objects that got no answer before", count)
+            log.info(
+                "fetching again %d objects that failed with no response, a 429 or "
+                "a 5xx",
+                count,
+            )
             self.writer.retry_failures(retry, self.settings.unit_size)
 
     def _plan(self, summary: Summary) -> None:

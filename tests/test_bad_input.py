@@ -214,7 +214,7 @@ def _through_proxy(port: int) -> dict:
     return {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
 
 
-def test_proxy_that_refuses_is_named_not_the_base_url(tmp_path, start_simulator):
+def test_refusing_proxy_is_named(tmp_path, start_simulator):
     simulator = start_simulator(counts={"dashboards": 1})
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
@@ -228,7 +228,7 @@ def test_proxy_that_refuses_is_named_not_the_base_url(tmp_path, start_simulator)
     assert "NO_PROXY" in line
 
 
-def test_proxy_that_answers_itself_is_named(tmp_path, start_simulator, web_server):
+def test_proxy_responding_itself_is_named(tmp_path, start_simulator, web_server):
     simulator = start_simulator(counts={"dashboards": 1})
     config = write_config(tmp_path, simulator.base_url)
     port = web_server.server_address[1]
@@ -512,7 +512,7 @@ def test_full_disk_stops_cleanly_and_next_run_continues(earlier, tmp_path, monke
         big.stop()
 
 
-def test_secret_never_on_a_command_line_nor_in_a_child(tmp_path, start_simulator):
+def test_secret_not_in_arguments_or_children(tmp_path, start_simulator):
     """Not in any process's arguments, and not in the environment of the
     processes the run starts, which never need it."""
     simulator = start_simulator(counts={"dashboards": 60}, small=True, latency_ms=50)

@@ -15,14 +15,14 @@ def describe_connection_error(error: Exception, url: str) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     reason = _root_cause(error)
     if isinstance(error, requests.exceptions.ProxyError):
-        what = (
+        failure = (
             "refused the connection"
             if "refused" in str(error).lower()
             else f"failed ({_short(reason)})"
         )
         return (
             f"the proxy {proxy_for(url) or ''}, set in the environment for "
-            f"{parts.scheme} URLs, {what}; check HTTPS_PROXY and HTTP_PROXY, or "
+            f"{parts.scheme} URLs, {failure}; check HTTPS_PROXY and HTTP_PROXY, or "
             f"add {host} to NO_PROXY"
         )
     if isinstance(reason, urllib3.exceptions.NameResolutionError):

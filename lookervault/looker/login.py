@@ -117,10 +117,10 @@ class OwnLogin:
 
     def _login_locked(self) -> None:
         # The lifetime counts from the request: a slow login eats into it.
-        asked = time.monotonic()
+        requested = time.monotonic()
         self._authorization, expires_in = self._sdk.login()
         self.logins += 1
-        self._renew_at = asked + token_lifetime(expires_in)
+        self._renew_at = requested + token_lifetime(expires_in)
         if self._shared is not None:
             self._shared.publish(self._authorization["Authorization"])
         log.debug("logged in to %s", self.credentials.base_url)

@@ -166,7 +166,7 @@ def pending_units(conn: sqlite3.Connection, snapshot_id: int, page: int = 200):
 def transient_failures(conn: sqlite3.Connection, snapshot_id: int):
     """Return (type, id) of failures that may pass on another try.
 
-    Those that got no HTTP response, or a 429 or 5xx answer, as recorded when
+    Those that got no HTTP response, or a 429 or 5xx response, as recorded when
     Looker or the network was down, in the order the run would fetch them.
     """
     return conn.execute(

@@ -77,7 +77,7 @@ class SnapshotWriter:
         requests).  ``stage`` runs first, in the same transaction: it records
         the work units and the entries carried from the last snapshot, and
         returns {type: objects carried}.  One transaction, so a snapshot
-        either has its whole plan or none of it, and a resumed run knows which.
+        either has its whole plan or none of it, and a resumed run can tell which.
         """
         sid = self.snapshot_id
         with self._transaction():

@@ -218,7 +218,7 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
     assert failed < 300 - len(stored_hashes(db))
 
     # Looker is back on the same address: continuing the snapshot fetches
-    # the objects that got no answer too, and ends complete.
+    # the objects that got no response too, and ends complete.
     port = int(simulator.base_url.rsplit(":", 1)[1])
     back = start_simulator(
         counts={"dashboards": 300}, small=True, latency_ms=50, port=port

@@ -64,7 +64,7 @@ def test_blob_with_other_content_is_named(one_snapshot_copy):
     assert "verified: problems found" in text
 
 
-def test_blob_of_an_earlier_codec_is_read_and_checked(one_snapshot_copy):
+def test_zlib_blob_is_read_and_checked(one_snapshot_copy):
     """Earlier versions stored zlib; such blobs verify, show and fail as before."""
     db = one_snapshot_copy
     sha = entry_sha(db, 1, "looks", "2")

@@ -33,7 +33,7 @@ def test_no_proxy_naming_the_host_bypasses_the_proxy(monkeypatch):
     assert _session().proxies == {}
 
 
-def test_ca_bundle_variable_is_used_unless_verification_is_off(monkeypatch, tmp_path):
+def test_ca_bundle_used_unless_verification_off(monkeypatch, tmp_path):
     bundle = tmp_path / "company-ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))

@@ -32,7 +32,7 @@ def _read_in_child(shared: SharedToken, answers) -> None:
     answers.put(tokens.renew(first)["Authorization"])
 
 
-def test_shared_token_reaches_a_worker_process_and_is_renewed_on_request():
+def test_shared_token_renewed_for_worker_process():
     shared = SharedToken(CONTEXT)
     shared.publish("token first")
     answers = CONTEXT.Queue()
@@ -52,7 +52,7 @@ def test_shared_token_reaches_a_worker_process_and_is_renewed_on_request():
     assert child.exitcode == 0
 
 
-def test_shared_login_takes_a_token_renewed_meanwhile_at_once():
+def test_shared_login_takes_newer_token():
     shared = SharedToken(CONTEXT)
     shared.publish("token old")
     tokens = SharedLogin(shared)
@@ -62,7 +62,7 @@ def test_shared_login_takes_a_token_renewed_meanwhile_at_once():
     assert not shared.renewal_requested()
 
 
-def test_shared_token_refuses_a_token_too_long_for_it():
+def test_shared_token_rejects_oversized_token():
     shared = SharedToken(CONTEXT)
     with pytest.raises(
         ValueError, match=f"{TOKEN_BYTES + 6} bytes, more than the {TOKEN_BYTES - 1}"
@@ -70,7 +70,7 @@ def test_shared_token_refuses_a_token_too_long_for_it():
         shared.publish("token " + "x" * TOKEN_BYTES)
 
 
-def test_own_login_logs_in_again_when_a_worker_reports_a_rejection(start_simulator):
+def test_own_login_renews_on_worker_request(start_simulator):
     simulator = start_simulator(counts={"dashboards": 3})
     own = OwnLogin(_credentials(simulator))
     own.login()
@@ -98,7 +98,7 @@ def test_own_login_logs_in_again_when_a_worker_reports_a_rejection(start_simulat
     assert len(logins) == own.logins == 2
 
 
-def test_worker_client_gets_a_new_token_from_the_parent_after_a_401(start_simulator):
+def test_worker_client_renews_after_401(start_simulator):
     """A token that expired before the parent's clock renewed it comes back
     as a 401; the worker's request waits for the parent's new login and is
     sent again."""
@@ -130,8 +130,8 @@ def test_worker_client_gets_a_new_token_from_the_parent_after_a_401(start_simula
     assert statuses == [401, 200]
 
 
-def test_own_login_keeps_the_token_while_looker_is_unreachable(start_simulator, caplog):
-    """A renewal on the clock comes early, so a Looker that does not answer
+def test_own_login_survives_unreachable_looker(start_simulator, caplog):
+    """A renewal on the clock comes early, so a Looker that does not respond
     at that moment leaves the workers with a token that still works."""
     simulator = start_simulator(counts={"dashboards": 1}, token_ttl_s=1)
     own = OwnLogin(_credentials(simulator))
@@ -152,7 +152,7 @@ def test_own_login_keeps_the_token_while_looker_is_unreachable(start_simulator, 
     assert "trying again in 5 s" in warnings[0].getMessage()
 
 
-def test_own_login_raises_when_looker_rejects_the_credentials(start_simulator):
+def test_own_login_raises_on_rejected_credentials(start_simulator):
     simulator = start_simulator(counts={"dashboards": 1})
     credentials = Credentials(simulator.base_url, CLIENT_ID, "not the secret")
     own = OwnLogin(credentials)

@@ -29,7 +29,7 @@ def _begin(conn) -> SnapshotWriter:
     return writer
 
 
-def test_listed_ids_drop_repeats_and_return_the_new_count(tmp_path):
+def test_listed_ids_count_only_new_ids(tmp_path):
     conn = open_database(tmp_path / "backup.db", create=True)
     found = ListedIds(conn)
     assert found.add("dashboards", _pairs(range(1, 6))) == 5
@@ -49,7 +49,7 @@ def test_listed_ids_are_staged_outside_the_backup(tmp_path):
     assert conn.execute("PRAGMA temp_store").fetchone()[0] == 1
 
 
-def test_listed_ids_keep_every_page_added_from_three_threads(tmp_path):
+def test_listed_ids_from_three_threads(tmp_path):
     conn = open_database(tmp_path / "backup.db", create=True)
     found = ListedIds(conn)
 
@@ -89,7 +89,7 @@ def test_units_follow_listing_order_type_by_type(tmp_path):
     ]
 
 
-def test_listed_ids_carry_unchanged_entries_except_the_sample(tmp_path):
+def test_listed_ids_carry_unchanged_but_sample(tmp_path):
     conn = open_database(tmp_path / "backup.db", create=True)
     base = _begin(conn)
     old, new = "2026-01-01T00:00:00.000+00:00", "2026-02-01T00:00:00.000+00:00"
