@@ -38,7 +38,12 @@ from lookervault.batch.pool import WorkerPool
 from lookervault.batch.progress import Progress
 from lookervault.batch.worker import WorkerSpec
 from lookervault.config import RunConfig
-from lookervault.errors import Interrupted, LookerVaultError, StoreUnusable
+from lookervault.errors import (
+    Interrupted,
+    LookerUnreachable,
+    LookerVaultError,
+    StoreUnusable,
+)
 from lookervault.instance import looker_instance
 from lookervault.looker.fetcher import Fetcher
 from lookervault.looker.login import logged_in_client
@@ -210,6 +215,7 @@ class _Run:
             found,
             stopped=lambda: self.stop.requested,
         )
+        _stop_if_unreachable(listings)
         base_id = self._base_snapshot(summary)
         sid = summary.snapshot_id
 
@@ -321,6 +327,24 @@ class _Run:
         summary.extra["commits"] = len(commits)
         mean = sum(commits) / max(1, len(commits))
         summary.extra["commit_seconds_mean"] = round(mean, 5)
+
+
+def _stop_if_unreachable(listings: dict) -> None:
+    """Stop before recording a plan in which a listing got no response at all.
+
+    Such a listing means Looker or the network went down.  Recorded, it
+    would leave that type's unlisted objects out of the snapshot for good;
+    unrecorded, the next run lists everything again and continues the
+    snapshot.
+    """
+    for kind, listing in listings.items():
+        for failure in listing.failures:
+            if failure.object_id == plan.LISTING_ID and failure.status is None:
+                raise LookerUnreachable(
+                    f"Looker stopped responding while {kind} were listed "
+                    f"({failure.message}); check the instance and the network, "
+                    "then run the same command again to continue the snapshot"
+                )
 
 
 def _public(settings) -> dict:

@@ -43,6 +43,17 @@ def stored_so_far(db) -> int:
         return 0
 
 
+def snapshot_begun(db) -> bool:
+    """True once a run has recorded its snapshot, before it lists anything."""
+    if not db.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM snapshots").fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
+
+
 def served_hashes(simulator) -> dict[tuple[str, str], str]:
     return {
         (kind, object_id): served["sha256"]
@@ -234,3 +245,45 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
     assert len(stored) == 300
     refetched = served_hashes(back)
     assert refetched and all(stored[key] == sha for key, sha in refetched.items())
+
+
+def test_looker_going_down_while_listing_is_listed_again(tmp_path, start_simulator):
+    """A listing that got no response is not recorded as the plan: the next
+    run lists again and ends with every object."""
+    counts = {"dashboards": 3000}
+    simulator = start_simulator(counts=counts, small=True, latency_ms=100)
+    port = int(simulator.base_url.rsplit(":", 1)[1])
+    path = write_config(
+        tmp_path,
+        simulator.base_url,
+        types=["dashboards"],
+        page_size=50,
+        max_attempts=2,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={
+            **os.environ,
+            "LOOKERSDK_CLIENT_ID": CLIENT_ID,
+            "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
+        },
+    )
+    # About 65 pages at 100 ms each: stop Looker a second into the listing.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not snapshot_begun(tmp_path / "backup.db"):
+        time.sleep(0.1)
+    time.sleep(1.0)
+    simulator.stop()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr.decode()[-2000:]
+    assert "stopped responding while dashboards were listed" in stderr.decode()
+
+    start_simulator(counts=counts, small=True, latency_ms=100, port=port)
+    result = run_cli("run", path, "--json")
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["snapshot"] == 1
+    assert summary["totals"]["stored"] == 3000
+    assert summary["failures"] == []
