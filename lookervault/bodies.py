@@ -15,6 +15,7 @@ import orjson
 from lookervault.store import codecs
 from lookervault.store.rows import FailureRow, ObjectRow
 
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 # A JSON string (with escapes) or one structural character, for slicing arrays.
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{},]', re.DOTALL)
 
@@ -133,7 +134,13 @@ def error_message(content: bytes) -> str:
         parsed = None
     if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
         return parsed["message"]
-    text = content[:MESSAGE_BYTES].decode("utf-8", "replace").strip()
+    text = content[: 4 * MESSAGE_BYTES].decode("utf-8", "replace")
+    title = _HTML_TITLE.search(text)
+    if title:
+        # A proxy's or load balancer's error page: its title says it all.
+        text = title.group(1)
+    # One line, so that a failure is one line in logs and summaries.
+    text = " ".join(text.split())[:MESSAGE_BYTES]
     return text or "empty body"
 
 

@@ -61,3 +61,12 @@ def test_error_message_prefers_lookers_message():
     assert bodies.error_message(b'{"message":"Not found"}') == "Not found"
     assert bodies.error_message(b"<html>502</html>") == "<html>502</html>"
     assert bodies.error_message(b"") == "empty body"
+
+
+def test_error_message_is_one_line_from_an_html_page():
+    page = (
+        b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+    )
+    assert bodies.error_message(page) == "502 Bad Gateway"
+    assert bodies.error_message(b"line one\r\n  line two\n") == "line one line two"

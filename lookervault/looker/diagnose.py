@@ -47,9 +47,16 @@ def describe_connection_error(error: Exception, url: str) -> str:
 
 
 def proxy_for(url: str) -> str | None:
-    """Return the proxy the environment sets for ``url``, if any."""
+    """Return the proxy the environment sets for ``url``, without any user
+    name or password in it, or None."""
     proxies = requests.utils.get_environ_proxies(url)
-    return proxies.get(urlsplit(url).scheme) or proxies.get("all")
+    proxy = proxies.get(urlsplit(url).scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    parts = urlsplit(proxy)
+    if "@" not in parts.netloc:
+        return proxy
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _root_cause(error: Exception) -> Exception:

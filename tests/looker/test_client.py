@@ -7,6 +7,7 @@ import pytest
 
 from lookervault.config import Credentials
 from lookervault.errors import ConfigInvalid
+from lookervault.looker.diagnose import proxy_for
 from lookervault.looker.login import logged_in_client
 
 LOOKER = "https://looker.example.com"
@@ -48,3 +49,12 @@ def test_ca_bundle_that_does_not_exist_is_named(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
     with pytest.raises(ConfigInvalid, match="/nonexistent/ca.pem, which does not"):
         _session()
+
+
+def test_proxy_is_named_without_its_password(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://admin:Pr0xyPass@proxy.example.com:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert proxy_for(LOOKER) == "http://***@proxy.example.com:3128"
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    assert proxy_for(LOOKER) == PROXY
