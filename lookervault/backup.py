@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import os
 import signal
 import time
 from dataclasses import asdict, dataclass
@@ -59,10 +58,6 @@ from lookervault.summary import Summary, reconcile
 
 log = logging.getLogger(__name__)
 
-# The variable in which looker-sdk users keep the API secret, read before
-# the run starts.
-SECRET_VARIABLES = ("LOOKERSDK_CLIENT_SECRET",)
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -84,7 +79,7 @@ def run_backup(config: RunConfig, options: RunOptions = RunOptions()) -> Summary
     with the snapshot marked and committed work kept.
     """
     database = config.backup.database
-    with looker_instance(config) as credentials, _secret_kept_from_children():
+    with looker_instance(config) as credentials:
         if not credentials.verify_ssl:
             log.warning(
                 "TLS certificate verification is off (verify_ssl = false): anyone "
@@ -352,23 +347,6 @@ def _public(settings) -> dict:
     values["database"] = str(settings.database)
     values["types"] = list(settings.types)
     return values
-
-
-@contextlib.contextmanager
-def _secret_kept_from_children():
-    """Take the client secret out of the environment while the run lasts.
-
-    Every process the run starts (the Manager, the workers, the resource
-    tracker) inherits ``os.environ``, and none of them needs the secret: the
-    parent has read it and alone logs in.
-    """
-    saved = {
-        name: os.environ.pop(name) for name in SECRET_VARIABLES if name in os.environ
-    }
-    try:
-        yield
-    finally:
-        os.environ.update(saved)
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 
 from lookervault.config import Credentials, RunConfig
@@ -13,14 +14,46 @@ from lookervault.looker.settings import resolve_credentials
 log = logging.getLogger(__name__)
 
 SIMULATOR_CLIENT_ID = "lookervault-demo"
+# The variable in which looker-sdk users keep the API secret.
+SECRET_VARIABLES = ("LOOKERSDK_CLIENT_SECRET",)
 
 
 @contextlib.contextmanager
 def looker_instance(config: RunConfig):
-    """Yield credentials: a started simulator's, or the configured instance's."""
+    """Yield credentials: a started simulator's, or the configured instance's.
+
+    While the block runs, the client secret is out of the environment that
+    child processes inherit (see :func:`_secret_kept_from_children`).
+    """
     if config.simulator is None:
-        yield resolve_credentials(config)
+        credentials = resolve_credentials(config)
+        with _secret_kept_from_children():
+            yield credentials
         return
+    with _secret_kept_from_children():
+        with _simulator_credentials(config) as credentials:
+            yield credentials
+
+
+@contextlib.contextmanager
+def _secret_kept_from_children():
+    """Take the client secret out of the environment, and put it back after.
+
+    Every process a run starts (the simulator, the Manager, the workers, the
+    resource tracker) inherits ``os.environ``, and none of them needs the
+    secret: the parent has read it and alone logs in.
+    """
+    saved = {
+        name: os.environ.pop(name) for name in SECRET_VARIABLES if name in os.environ
+    }
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _simulator_credentials(config: RunConfig):
     simulator, secret = _start_simulator(config)
     try:
         yield Credentials(

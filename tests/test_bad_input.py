@@ -548,6 +548,37 @@ def test_secret_not_in_arguments_or_children(tmp_path, start_simulator):
     assert len(children) >= 4
 
 
+def test_secret_not_in_the_bundled_simulator(tmp_path):
+    """With [simulator], a Looker secret in the environment is needed by no
+    process, the simulator included."""
+    config = tmp_path / "demo.toml"
+    config.write_text(
+        "[simulator]\nsmall = true\nlatency_ms = 50\n"
+        "counts = { dashboards = 200 }\n\n"
+        f'[backup]\ndatabase = "{tmp_path / "demo.db"}"\n'
+        'types = ["dashboards"]\nprocesses = 2\nthreads = 2\n'
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET},
+    )
+    children = set()
+    try:
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            for child in _children(process.pid):
+                assert CLIENT_SECRET not in _environment(child), child.cmdline()
+                children.add(child.pid)
+            time.sleep(0.1)
+    finally:
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    # The simulator, the resource tracker, the Manager and two workers.
+    assert len(children) >= 5
+
+
 def _children(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)
