@@ -536,9 +536,7 @@ def test_secret_not_in_arguments_or_children(tmp_path, start_simulator):
                 cmdline = " ".join(proc.info["cmdline"] or [])
                 assert CLIENT_SECRET not in cmdline, cmdline
                 seen += 1
-            for child in _children(process.pid):
-                assert CLIENT_SECRET not in _environment(child), child.cmdline()
-                children.add(child.pid)
+            children |= _children_without_secret(process.pid)
             time.sleep(0.2)
     finally:
         process.wait(timeout=60)
@@ -568,9 +566,7 @@ def test_secret_not_in_the_bundled_simulator(tmp_path):
     try:
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            for child in _children(process.pid):
-                assert CLIENT_SECRET not in _environment(child), child.cmdline()
-                children.add(child.pid)
+            children |= _children_without_secret(process.pid)
             time.sleep(0.1)
     finally:
         process.wait(timeout=60)
@@ -579,11 +575,16 @@ def test_secret_not_in_the_bundled_simulator(tmp_path):
     assert len(children) >= 5
 
 
-def _children(pid: int) -> list[psutil.Process]:
+def _children_without_secret(pid: int) -> set[int]:
+    """Check that no child of ``pid`` has the secret in its environment;
+    return their pids."""
     try:
-        return psutil.Process(pid).children(recursive=True)
+        children = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        return []
+        return set()
+    for child in children:
+        assert CLIENT_SECRET not in _environment(child), child.cmdline()
+    return {child.pid for child in children}
 
 
 def _environment(process: psutil.Process) -> str:

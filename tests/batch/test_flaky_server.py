@@ -26,6 +26,20 @@ def backup(tmp_path, simulator, env=None, **settings):
     return result, summary, elapsed
 
 
+def start_run(path) -> subprocess.Popen:
+    """Start a run in the background, its stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={
+            **os.environ,
+            "LOOKERSDK_CLIENT_ID": CLIENT_ID,
+            "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
+        },
+    )
+
+
 def stored_hashes(db) -> dict[tuple[str, str], str]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT type, object_id, sha256 FROM entries")
@@ -204,16 +218,7 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
         unit_size=5,
         max_attempts=2,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={
-            **os.environ,
-            "LOOKERSDK_CLIENT_ID": CLIENT_ID,
-            "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
-        },
-    )
+    process = start_run(path)
     db = tmp_path / "backup.db"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and stored_so_far(db) < 20:
@@ -260,16 +265,7 @@ def test_looker_going_down_while_listing_is_listed_again(tmp_path, start_simulat
         page_size=50,
         max_attempts=2,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={
-            **os.environ,
-            "LOOKERSDK_CLIENT_ID": CLIENT_ID,
-            "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
-        },
-    )
+    process = start_run(path)
     # About 65 pages at 100 ms each: stop Looker a second into the listing.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not snapshot_begun(tmp_path / "backup.db"):
