@@ -176,7 +176,7 @@ class _Run:
         """Fetch again the objects that failed with no usable response.
 
         A run stopped because Looker went down has recorded some objects as
-        failed with no response, or with a 429 or 5xx; continuing the
+        failed with no response, or with a 429 or 5xx.  Continuing the
         snapshot gives them the try an uninterrupted run would have.
         """
         retry: dict[str, list[str]] = {}

@@ -137,7 +137,7 @@ def error_message(content: bytes) -> str:
     text = content[: 4 * MESSAGE_BYTES].decode("utf-8", "replace")
     title = _HTML_TITLE.search(text)
     if title:
-        # A proxy's or load balancer's error page: its title says it all.
+        # A proxy's or load balancer's error page: its title names the error.
         text = title.group(1)
     # One line, so that a failure is one line in logs and summaries.
     text = " ".join(text.split())[:MESSAGE_BYTES]

@@ -63,7 +63,7 @@ def test_error_message_prefers_lookers_message():
     assert bodies.error_message(b"") == "empty body"
 
 
-def test_error_message_is_one_line_from_an_html_page():
+def test_error_message_from_html_page():
     page = (
         b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
         b"<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
