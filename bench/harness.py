@@ -81,21 +81,27 @@ def credentials_env() -> dict[str, str]:
     }
 
 
+def baseline_command(sim: SimulatorProcess, mode: str, threads: int, *extra: str):
+    """Return the command line of one mode of ``baselines.py`` against ``sim``."""
+    return [
+        sys.executable,
+        str(BASELINES),
+        mode,
+        "--base-url",
+        sim.base_url,
+        "--threads",
+        str(threads),
+        *extra,
+    ]
+
+
 def warm(sim: SimulatorProcess, threads: int = 32) -> None:
     """Request every object once, so that later runs find rendered bodies.
 
     The simulator renders a body on its first request and caches it; without
     this, the first contestant would pay for the rendering in shared CPU.
     """
-    command = [
-        sys.executable,
-        str(BASELINES),
-        "load",
-        "--base-url",
-        sim.base_url,
-        "--threads",
-        str(threads),
-    ]
+    command = baseline_command(sim, "load", threads)
     subprocess.run(
         command, env=credentials_env(), check=True, capture_output=True, timeout=600
     )
@@ -106,17 +112,7 @@ def load(sim: SimulatorProcess, processes: int, threads: int, repeat: int = 2):
 
     Return (detail requests served, wall seconds, simulator CPU seconds).
     """
-    command = [
-        sys.executable,
-        str(BASELINES),
-        "load",
-        "--base-url",
-        sim.base_url,
-        "--threads",
-        str(threads),
-        "--repeat",
-        str(repeat),
-    ]
+    command = baseline_command(sim, "load", threads, "--repeat", str(repeat))
     cpu_before = sim.stats()["cpu_seconds"]
     started = time.monotonic()
     children = [
@@ -376,17 +372,8 @@ def run_baseline(
 ) -> Measurement:
     """Run one mode of ``baselines.py`` against ``sim`` and measure it."""
     with scratch() as directory:
-        command = [
-            sys.executable,
-            str(BASELINES),
-            mode,
-            "--base-url",
-            sim.base_url,
-            "--threads",
-            str(threads),
-            "--database",
-            str(directory / "baseline.db"),
-        ]
+        database = str(directory / "baseline.db")
+        command = baseline_command(sim, mode, threads, "--database", database)
         if max_seconds:
             command += ["--max-seconds", str(max_seconds)]
         measurement = _measure(sim, f"{mode} 1x{threads}", command, 1, threads)
