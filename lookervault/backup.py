@@ -255,6 +255,7 @@ class _Run:
         self.client.tokens.share(token)
         spec = WorkerSpec(
             self.client.credentials.without_secret(),
+            self.client.route,
             token,
             self.settings.threads,
             self.options.log_level,

@@ -223,7 +223,7 @@ def test_refusing_proxy_is_named(tmp_path, start_simulator):
     result = run_cli("run", config, env=_through_proxy(port))
     assert result.returncode == 1
     line = one_error_line(result)
-    assert f"the proxy http://127.0.0.1:{port}, set in the environment" in line
+    assert f"the proxy http://127.0.0.1:{port}, set in http_proxy" in line
     assert "refused the connection" in line
     assert "NO_PROXY" in line
 

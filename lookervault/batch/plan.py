@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lookervault import bodies, catalog
-from lookervault.looker.diagnose import describe_connection_error
 from lookervault.looker.fetcher import Fetcher
 from lookervault.store.rows import FailureRow, ObjectRow
 
@@ -221,8 +220,7 @@ def _read_page(fetcher, content_type, params, listing):
     listing.requests += outcome.attempts
     response = outcome.response
     if outcome.error is not None:
-        url = fetcher.client.api_url + content_type.list_path
-        reason = describe_connection_error(outcome.error, url)
+        reason = fetcher.client.describe(outcome.error, content_type.list_path)
         message = f"request failed after {outcome.attempts} attempts: {reason}"
         raise ListingFailed(_listing_failure(kind, None, message))
     if response.status_code != 200:

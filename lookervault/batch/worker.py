@@ -28,10 +28,10 @@ from lookervault.batch.orphan import start_helper_process
 from lookervault.config import Credentials
 from lookervault.errors import LookerVaultError
 from lookervault.looker.client import LookerClient
-from lookervault.looker.diagnose import describe_connection_error
 from lookervault.looker.fetcher import Fetcher
 from lookervault.looker.ratelimit import RateLimiter
 from lookervault.looker.retry import RetryPolicy
+from lookervault.looker.route import Route
 from lookervault.looker.tokens import SharedLogin, SharedToken
 from lookervault.store.rows import ObjectRow
 
@@ -49,9 +49,11 @@ class WorkerSpec:
 
     Passed to each process at start (the shared values cannot be sent
     later).  ``credentials`` carry no client secret: workers never log in.
+    ``route`` is the proxy and CA bundle the parent read from the environment.
     """
 
     credentials: Credentials
+    route: Route
     token: SharedToken
     threads: int
     log_level: int
@@ -71,7 +73,7 @@ def worker_main(index: int, spec: WorkerSpec, tasks, results, counters: Counters
     _limit_malloc_arenas()
     _forward_logs(results, spec.log_level)
     tokens = SharedLogin(spec.token)
-    client = LookerClient(spec.credentials, tokens, pool_size=spec.threads)
+    client = LookerClient(spec.credentials, tokens, spec.route, pool_size=spec.threads)
     results.put(("ready", index))
 
     fetcher = Fetcher(client, spec.policy, spec.limiter, counters)
@@ -128,7 +130,7 @@ def fetch_object(fetcher: Fetcher, content_type, object_id: str):
 
     response, attempts = outcome.response, outcome.attempts
     if outcome.error is not None:
-        reason = describe_connection_error(outcome.error, fetcher.client.api_url + path)
+        reason = fetcher.client.describe(outcome.error, path)
         message = f"request failed after {attempts} attempts: {reason}"
         return _failed(counters, kind, object_id, None, message, attempts)
 

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 
+import requests
 from looker_sdk.error import SDKError
 from looker_sdk.rtl import serialize
 from looker_sdk.rtl.api_settings import ApiSettings
@@ -21,7 +22,8 @@ from looker_sdk.rtl.requests_transport import RequestsTransport
 
 from lookervault.config import Credentials
 from lookervault.errors import LoginFailed, LookerUnreachable
-from lookervault.looker.client import API_VERSION, USER_AGENT, LookerClient, Session
+from lookervault.looker.client import API_VERSION, USER_AGENT, LookerClient
+from lookervault.looker.route import route_for
 from lookervault.looker.tokens import SharedToken
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,8 @@ def logged_in_client(credentials: Credentials, pool_size: int) -> LookerClient:
     It logs in on its first request, or when :meth:`LookerClient.login` is
     called, which callers do after :meth:`LookerClient.check_api`.
     """
-    return LookerClient(credentials, OwnLogin(credentials), pool_size=pool_size)
+    route = route_for(credentials.base_url, credentials.verify_ssl)
+    return LookerClient(credentials, OwnLogin(credentials), route, pool_size)
 
 
 class OwnLogin:
@@ -179,6 +182,18 @@ class _SdkLogin:
             f"login failed with HTTP {status} from {url}: "
             f"{_first_line(exc.message)[:200]}"
         )
+
+
+class Session(requests.Session):
+    """A session whose own ``verify`` setting is obeyed.
+
+    requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE in the environment
+    override a session's ``verify = False``; only a per-request value wins.
+    """
+
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return super().request(*args, **kwargs)
 
 
 class _StatusTransport(RequestsTransport):

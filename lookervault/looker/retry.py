@@ -16,15 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-import requests
+from lookervault.looker.client import NETWORK_ERRORS, Response
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+RETRY_ERRORS = NETWORK_ERRORS
 # Added to every Retry-After wait, because the server's clock starts when it
 # sends the response and ours when it arrives, and sleep() may round down.
 RETRY_AFTER_MARGIN = 0.05
@@ -50,7 +45,7 @@ class RetryPolicy:
 class Attempted:
     """The last response to a request, or the error that stopped it."""
 
-    response: requests.Response | None
+    response: Response | None
     error: Exception | None
     attempts: int
 
@@ -78,7 +73,7 @@ def send_with_retries(send, policy: RetryPolicy, on_retry=None) -> Attempted:
     """Call ``send(timeout)`` until it succeeds, fails for good, or time is up.
 
     ``send`` takes the seconds left before the deadline, to bound its own
-    timeout, and returns a response or raises a ``requests`` error.
+    timeout, and returns a response or raises one of ``RETRY_ERRORS``.
     ``on_retry(response_or_error)`` is called before each wait.
     """
     started = time.monotonic()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import orjson
-import requests
 
 from lookervault.batch import plan
+from lookervault.looker.client import Response
 from lookervault.looker.retry import Attempted
 
 
@@ -24,10 +24,7 @@ class Dashboards:
         self.requests += 1
         offset, limit = int(params["offset"]), int(params["limit"])
         page = [{"id": str(i)} for i in self.ids[offset : offset + limit]]
-        response = requests.Response()
-        response.status_code = 200
-        response._content = orjson.dumps(page)
-        return Attempted(response, None, 1)
+        return Attempted(Response(200, {}, orjson.dumps(page)), None, 1)
 
 
 def test_every_id_listed_once_across_overlapping_pages():

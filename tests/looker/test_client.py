@@ -1,60 +1,107 @@
-"""The client's HTTP session: proxies and CA bundle read from the environment
-once, as requests would read them on every request."""
+"""The client's route: proxies and CA bundle read from the environment once,
+with the rules requests and looker-sdk's login use."""
 
 from __future__ import annotations
 
+import shutil
+import sys
+
+import certifi
 import pytest
+import urllib3
 
 from lookervault.config import Credentials
 from lookervault.errors import ConfigInvalid
-from lookervault.looker.diagnose import proxy_for
 from lookervault.looker.login import logged_in_client
+from lookervault.looker.route import Route, route_for
 
 LOOKER = "https://looker.example.com"
 PROXY = "http://proxy.example.com:3128"
 
 
-def _session(**settings):
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _client(**settings):
     credentials = Credentials(LOOKER, "id", "secret", **settings)
-    return logged_in_client(credentials, pool_size=1).session
+    return logged_in_client(credentials, pool_size=1)
 
 
-def test_proxy_variables_apply_to_the_session(monkeypatch):
+def test_proxy_variable_is_read_and_named(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", PROXY)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    session = _session()
-    assert session.proxies.get("https") == PROXY
-    assert session.trust_env is False
+    client = _client()
+    assert client.route == Route(PROXY, "HTTPS_PROXY")
+    assert isinstance(client.pool, urllib3.ProxyManager)
+
+
+def test_all_proxy_is_named_as_such(monkeypatch):
+    monkeypatch.setenv("all_proxy", PROXY)
+    assert route_for(LOOKER) == Route(PROXY, "all_proxy")
+
+
+def test_proxy_without_scheme_is_an_http_proxy(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example.com:3128")
+    assert route_for(LOOKER).proxy == PROXY
 
 
 def test_no_proxy_naming_the_host_bypasses_the_proxy(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", PROXY)
     monkeypatch.setenv("NO_PROXY", "example.com")
-    assert _session().proxies == {}
+    client = _client()
+    assert client.route.proxy is None
+    assert not isinstance(client.pool, urllib3.ProxyManager)
+
+
+def test_proxy_password_is_sent_but_never_shown(monkeypatch):
+    monkeypatch.setenv(
+        "HTTPS_PROXY", "http://admin:Pr0xy%40Pass@proxy.example.com:3128"
+    )
+    client = _client()
+    assert client.route.shown_proxy == "http://***@proxy.example.com:3128"
+    assert client.pool.proxy_headers == urllib3.util.make_headers(
+        proxy_basic_auth="admin:Pr0xy@Pass"
+    )
+    assert Route(PROXY).shown_proxy == PROXY
+
+
+def test_socks_proxy_without_pysocks_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.example.com:1080")
+    # Whether or not PySocks is installed here, the run must say what is
+    # missing when it is not.
+    monkeypatch.setitem(sys.modules, "urllib3.contrib.socks", None)
+    with pytest.raises(ConfigInvalid, match="HTTPS_PROXY names the SOCKS proxy"):
+        _client()
 
 
 def test_ca_bundle_used_unless_verification_off(monkeypatch, tmp_path):
     bundle = tmp_path / "company-ca.pem"
-    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    shutil.copy(certifi.where(), bundle)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
-    assert _session().verify == str(bundle)
-    assert _session(verify_ssl=False).verify is False
+    client = _client()
+    assert client.route.ca_bundle == str(bundle)
+    assert client.pool.connection_pool_kw["ca_certs"] == str(bundle)
+    unverified = _client(verify_ssl=False)
+    assert unverified.route.ca_bundle is None
+    assert unverified.pool.connection_pool_kw["cert_reqs"] == "CERT_NONE"
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert _session().verify is True
+    assert _client().pool.connection_pool_kw["ca_certs"] == certifi.where()
 
 
 def test_ca_bundle_that_does_not_exist_is_named(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
     with pytest.raises(ConfigInvalid, match="/nonexistent/ca.pem, which does not"):
-        _session()
+        _client()
 
 
-def test_proxy_is_named_without_its_password(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://admin:Pr0xyPass@proxy.example.com:3128")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    assert proxy_for(LOOKER) == "http://***@proxy.example.com:3128"
-    monkeypatch.setenv("HTTPS_PROXY", PROXY)
-    assert proxy_for(LOOKER) == PROXY
+def test_ca_bundle_without_a_certificate_is_named(monkeypatch, tmp_path):
+    bundle = tmp_path / "empty.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(bundle))
+    with pytest.raises(ConfigInvalid, match="empty.pem, which holds no readable"):
+        _client()

@@ -8,42 +8,56 @@ from __future__ import annotations
 
 import socket
 
-import requests
 import urllib3
+import urllib3.exceptions as errors
 
 from lookervault.looker.diagnose import describe_connection_error
+from lookervault.looker.route import Route
 
 URL = "https://looker.example.test:19999/api/4.0/versions"
-
-
-def wrapped(reason: Exception) -> requests.ConnectionError:
-    pool = urllib3.HTTPSConnectionPool("looker.example.test", 19999)
-    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(pool, URL, reason))
 
 
 def test_unresolvable_host_is_named():
     pool = urllib3.HTTPSConnectionPool("looker.example.test", 19999)
     conn = pool._new_conn()
-    reason = urllib3.exceptions.NameResolutionError(
+    error = errors.NameResolutionError(
         "looker.example.test", conn, socket.gaierror(-2, "Name or service not known")
     )
-    message = describe_connection_error(wrapped(reason), URL)
+    message = describe_connection_error(error, URL)
     assert message == (
         "host 'looker.example.test' does not resolve; check base_url for a typo"
     )
 
 
-def test_refused_connection_names_the_port(tmp_path):
-    reason = urllib3.exceptions.NewConnectionError(
+def test_refused_connection_names_the_port():
+    error = errors.NewConnectionError(
         None, "Failed to establish a new connection: [Errno 111] Connection refused"
     )
-    message = describe_connection_error(wrapped(reason), URL)
+    message = describe_connection_error(error, URL)
     assert "looker.example.test:19999 was refused" in message
     assert "check the port" in message
 
 
 def test_timeouts_are_told_apart():
-    connect = describe_connection_error(requests.ConnectTimeout("slow"), URL)
-    read = describe_connection_error(requests.ReadTimeout("slow"), URL)
+    connect = describe_connection_error(errors.ConnectTimeoutError(None, "slow"), URL)
+    read = describe_connection_error(errors.ReadTimeoutError(None, URL, "slow"), URL)
     assert "connecting to looker.example.test:19999 timed out" in connect
     assert "timed out answering" in read
+
+
+def test_failing_proxy_is_named_with_its_variable():
+    route = Route("http://user:pw@proxy.test:3128", "all_proxy")
+    error = errors.ProxyError(
+        "Unable to connect to proxy", OSError("Tunnel connection failed: 403")
+    )
+    message = describe_connection_error(error, URL, route)
+    assert message.startswith("the proxy http://***@proxy.test:3128, set in all_proxy")
+    assert "Tunnel connection failed: 403" in message
+    assert "pw" not in message
+
+
+def test_tls_failure_says_how_to_trust_the_certificate():
+    error = errors.SSLError("certificate verify failed: self-signed certificate")
+    message = describe_connection_error(error, URL)
+    assert "TLS handshake with looker.example.test:19999 failed" in message
+    assert "REQUESTS_CA_BUNDLE" in message

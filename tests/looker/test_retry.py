@@ -7,8 +7,10 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
-import requests
+import urllib3.exceptions as errors
+from urllib3 import HTTPHeaderDict
 
+from lookervault.looker.client import Response
 from lookervault.looker.retry import (
     RETRY_AFTER_MARGIN,
     RetryPolicy,
@@ -17,12 +19,11 @@ from lookervault.looker.retry import (
 )
 
 
-def answer(status: int, retry_after: str | None = None) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
+def answer(status: int, retry_after: str | None = None) -> Response:
+    headers = HTTPHeaderDict()
     if retry_after is not None:
-        response.headers["Retry-After"] = retry_after
-    return response
+        headers["retry-after"] = retry_after
+    return Response(status, headers, b"")
 
 
 class Server:
@@ -77,9 +78,11 @@ def test_other_client_errors_are_final(status):
 @pytest.mark.parametrize(
     "error",
     [
-        requests.ConnectionError("reset"),
-        requests.ReadTimeout("slow"),
-        requests.exceptions.ChunkedEncodingError("cut"),
+        errors.ProtocolError("Connection aborted.", ConnectionResetError(104)),
+        errors.ReadTimeoutError(None, "/dashboards/1", "Read timed out."),
+        errors.NewConnectionError(None, "Connection refused"),
+        errors.ProxyError("Unable to connect to proxy", OSError("refused")),
+        errors.SSLError("EOF occurred in violation of protocol"),
     ],
 )
 def test_network_errors_are_retried(error):
@@ -98,10 +101,10 @@ def test_attempts_are_bounded():
 
 
 def test_last_error_is_returned_when_attempts_run_out():
-    server = Server(*[requests.ConnectionError("refused")] * 4)
+    server = Server(*[errors.NewConnectionError(None, "refused")] * 4)
     outcome = send_with_retries(server, FAST)
     assert outcome.response is None
-    assert isinstance(outcome.error, requests.ConnectionError)
+    assert isinstance(outcome.error, errors.NewConnectionError)
 
 
 def test_retry_after_is_waited_for():

@@ -109,7 +109,7 @@ def test_worker_client_renews_after_401(start_simulator):
     shared = SharedToken(CONTEXT)
     parent.tokens.share(shared)
     worker = LookerClient(
-        credentials.without_secret(), SharedLogin(shared), pool_size=1
+        credentials.without_secret(), SharedLogin(shared), parent.route, pool_size=1
     )
     time.sleep(1.5)
 

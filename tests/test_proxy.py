@@ -1,0 +1,109 @@
+"""A backup through an HTTP proxy that wants a password: the login, the
+listings and every worker's fetches go through it, authenticated."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import http.server
+import json
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+
+from helpers import run_cli, write_config
+
+PROXY_USER = "backup"
+PROXY_PASSWORD = "pr0xy-p@ss"
+HOP_HEADERS = {"proxy-authorization", "proxy-connection", "connection", "keep-alive"}
+
+
+class _ForwardingProxy(http.server.BaseHTTPRequestHandler):
+    """Forward absolute-URL requests to their host; 407 without the password."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self._forward()
+
+    def do_POST(self):
+        self._forward()
+
+    def _forward(self):
+        expected = (
+            "Basic "
+            + base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
+        )
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        if self.headers.get("Proxy-Authorization") != expected:
+            self.server.refused += 1
+            self._answer(407, {"Proxy-Authenticate": "Basic"}, b"")
+            return
+        target = urlsplit(self.path)
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS
+        }
+        upstream = http.client.HTTPConnection(target.hostname, target.port)
+        path = target.path + (f"?{target.query}" if target.query else "")
+        upstream.request(self.command, path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        content = answer.read()
+        upstream.close()
+        with self.server.lock:
+            self.server.forwarded.append(target.path)
+        self._answer(answer.status, dict(answer.getheaders()), content)
+
+    def _answer(self, status, headers, content):
+        self.send_response(status)
+        for key, value in headers.items():
+            if key.lower() not in HOP_HEADERS | {"content-length", "transfer-encoding"}:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
+    server.forwarded, server.refused, server.lock = [], 0, threading.Lock()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _proxy_env(port: int, password: str) -> dict:
+    url = f"http://{PROXY_USER}:{password.replace('@', '%40')}@127.0.0.1:{port}"
+    return {"HTTP_PROXY": url, "http_proxy": url, "NO_PROXY": "", "no_proxy": ""}
+
+
+def test_backup_goes_through_an_authenticated_proxy(tmp_path, start_simulator, proxy):
+    simulator = start_simulator(counts={"dashboards": 12, "looks": 12})
+    config = write_config(tmp_path, simulator.base_url, types=["dashboards", "looks"])
+    env = _proxy_env(proxy.server_address[1], PROXY_PASSWORD)
+    result = run_cli("run", config, "--json", "--processes", "2", env=env)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert json.loads(result.stdout)["totals"]["stored"] == 24
+    assert proxy.refused == 0
+    assert "/api/4.0/login" in proxy.forwarded
+    details = [p for p in proxy.forwarded if p.count("/") == 4 and "search" not in p]
+    assert len(details) == 24
+    assert PROXY_PASSWORD not in result.stderr.decode()
+
+
+def test_wrong_proxy_password_is_reported(tmp_path, start_simulator, proxy):
+    simulator = start_simulator(counts={"dashboards": 1})
+    config = write_config(tmp_path, simulator.base_url, types=["dashboards"])
+    env = _proxy_env(proxy.server_address[1], "wrong-password")
+    result = run_cli("run", config, env=env)
+    stderr = result.stderr.decode()
+    assert result.returncode == 1
+    assert "HTTP 407" in stderr
+    assert "went through the proxy http://***@127.0.0.1" in stderr
+    assert "wrong-password" not in stderr
