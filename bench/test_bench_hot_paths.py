@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import time
 import zlib
 from multiprocessing.managers import SyncManager
 
+import harness
 import orjson
 import pytest
+import requests
 
 from lookervault import bodies, catalog
 from lookervault.batch.counters import Counters
+from lookervault.config import Credentials
+from lookervault.looker.login import logged_in_client
 from lookervault.simulator.generate import GeneratedContent
 from lookervault.store import codecs
 from lookervault.store.database import open_database
@@ -173,3 +178,47 @@ def test_counters_add(benchmark):
     counters = Counters(multiprocessing.get_context("spawn"), catalog.TYPE_NAMES)
     benchmark(counters.add, "dashboards", "requests")
     assert counters.read()["dashboards"]["requests"] > 0
+
+
+@pytest.fixture(scope="module")
+def served_dashboard():
+    """A simulator at zero latency, and the path of its median dashboard."""
+    counts = {"dashboards": SAMPLE_OBJECTS}
+    with harness.simulator(counts, tiles=DESIGN_TILES) as sim:
+        credentials = Credentials(
+            sim.base_url, harness.CLIENT_ID, harness.CLIENT_SECRET
+        )
+        client = logged_in_client(credentials, pool_size=1)
+        raws = {
+            object_id: client.get(f"/dashboards/{object_id}").content
+            for object_id in sim.inventory()["dashboards"]
+        }
+        median = _median(list(raws.values()))
+        path = next(f"/dashboards/{i}" for i, raw in raws.items() if raw == median)
+        yield client, path, median
+        client.close()
+
+
+# CPU time of this process only: the simulator's share of a request is left out.
+@pytest.mark.benchmark(timer=time.process_time)
+def test_get_median_dashboard(benchmark, served_dashboard):
+    """GET one median dashboard as workers do: urllib3, pooled connection."""
+    client, path, median = served_dashboard
+    response = benchmark(client.get, path)
+    assert response.content == median
+
+
+@pytest.mark.benchmark(timer=time.process_time)
+def test_get_median_dashboard_through_requests(benchmark, served_dashboard):
+    """The same GET through a requests session, proxies and CA bundle read
+    once, as the tool fetched before it used urllib3 directly."""
+    client, path, median = served_dashboard
+    session = requests.Session()
+    session.trust_env = False
+    headers = client.tokens.current()
+
+    def get():
+        return session.get(client.api_url + path, headers=headers, timeout=(10, 120))
+
+    response = benchmark(get)
+    assert response.content == median
