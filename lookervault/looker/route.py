@@ -9,7 +9,6 @@ NO_PROXY.
 from __future__ import annotations
 
 import os
-import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ class Route:
     # The environment variable that named the proxy, for messages.
     proxy_variable: str | None = None
     ca_bundle: str | None = None
+    ca_bundle_variable: str | None = None
 
     @property
     def shown_proxy(self) -> str | None:
@@ -56,7 +56,8 @@ def route_for(base_url: str, verify_ssl: bool = True) -> Route:
     if proxy and "://" not in proxy:
         # requests reads "proxy:3128" as an HTTP proxy, and so does the login.
         proxy = "http://" + proxy
-    return Route(proxy, variable, _ca_bundle() if verify_ssl else None)
+    bundle_variable, bundle = _ca_bundle() if verify_ssl else (None, None)
+    return Route(proxy, variable, bundle, bundle_variable)
 
 
 def _variable_named(name: str) -> str:
@@ -65,8 +66,9 @@ def _variable_named(name: str) -> str:
     return name if os.environ.get(name) else name.upper()
 
 
-def _ca_bundle() -> str | None:
-    """Return the CA bundle the environment names, as requests reads it."""
+def _ca_bundle() -> tuple[str | None, str | None]:
+    """Return the variable naming a CA bundle, as requests reads them, and
+    the bundle's path."""
     for name in CA_BUNDLE_VARIABLES:
         path = os.environ.get(name)
         if path:
@@ -76,19 +78,5 @@ def _ca_bundle() -> str | None:
                     "the PEM file of the certificate authority that signed "
                     "Looker's certificate, or unset it"
                 )
-            _check_bundle(name, path)
-            return path
-    return None
-
-
-def _check_bundle(name: str, path: str) -> None:
-    """Refuse a CA bundle that holds no certificate now, rather than fail
-    every TLS handshake later."""
-    try:
-        ssl.create_default_context(cafile=path)
-    except (ssl.SSLError, OSError, ValueError) as exc:
-        raise ConfigInvalid(
-            f"{name} names {path}, which holds no readable certificate ({exc}); "
-            "point it at the PEM file of the certificate authority that signed "
-            "Looker's certificate, or unset it"
-        ) from None
+            return name, path
+    return None, None

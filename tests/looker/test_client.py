@@ -3,8 +3,9 @@ with the rules requests and looker-sdk's login use."""
 
 from __future__ import annotations
 
-import shutil
+import ssl
 import sys
+from pathlib import Path
 
 import certifi
 import pytest
@@ -79,18 +80,25 @@ def test_socks_proxy_without_pysocks_says_what_to_install(monkeypatch):
         _client()
 
 
+def _authorities(client) -> int:
+    context = client.pool.connection_pool_kw["ssl_context"]
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    return context.cert_store_stats()["x509_ca"]
+
+
 def test_ca_bundle_used_unless_verification_off(monkeypatch, tmp_path):
+    certifi_pem = Path(certifi.where()).read_text()
+    first = certifi_pem[: certifi_pem.index("-----END CERTIFICATE-----") + 26]
     bundle = tmp_path / "company-ca.pem"
-    shutil.copy(certifi.where(), bundle)
+    bundle.write_text(first)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
     client = _client()
     assert client.route.ca_bundle == str(bundle)
-    assert client.pool.connection_pool_kw["ca_certs"] == str(bundle)
-    unverified = _client(verify_ssl=False)
-    assert unverified.route.ca_bundle is None
-    assert unverified.pool.connection_pool_kw["cert_reqs"] == "CERT_NONE"
+    assert _authorities(client) == 1
+    unverified = _client(verify_ssl=False).pool.connection_pool_kw["ssl_context"]
+    assert unverified.verify_mode == ssl.CERT_NONE
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
-    assert _client().pool.connection_pool_kw["ca_certs"] == certifi.where()
+    assert _authorities(_client()) == certifi_pem.count("BEGIN CERTIFICATE")
 
 
 def test_ca_bundle_that_does_not_exist_is_named(monkeypatch):
