@@ -13,8 +13,6 @@ import logging
 import signal
 import sys
 
-from tqdm import tqdm
-
 from lookervault import __version__
 from lookervault.commands import COMMANDS
 from lookervault.errors import (
@@ -62,7 +60,22 @@ def _raise_interrupt(signum, frame):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, with the exit code 2."""
+    """An argument parser whose errors are one line, with the exit code 2.
+
+    ``arguments(parser)``, when given, adds the arguments the first time the
+    parser is used, so that a command whose options need a heavy import
+    costs nothing to the others.
+    """
+
+    def __init__(self, *args, arguments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._arguments = arguments
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._arguments is not None:
+            add, self._arguments = self._arguments, None
+            add(self)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}; see --help\n")
@@ -85,11 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _TqdmHandler(logging.Handler):
-    """Write log records through tqdm, so they never tear a progress bar."""
+    """Write log records through tqdm, so they never tear a progress bar.
+
+    Only a run that draws bars imports tqdm (batch/progress.py); until then
+    there is no bar to protect, and records go straight to stderr.
+    """
 
     def emit(self, record):
         try:
-            tqdm.write(self.format(record), file=sys.stderr)
+            text = self.format(record)
+            tqdm = sys.modules.get("tqdm")
+            if tqdm is None:
+                print(text, file=sys.stderr)
+            else:
+                tqdm.tqdm.write(text, file=sys.stderr)
         except Exception:
             self.handleError(record)
 
