@@ -37,9 +37,9 @@ API_VERSION = "4.0"
 USER_AGENT = f"lookervault-batch/{__version__}"
 # Seconds to wait for a TCP connection; the configured timeout bounds the rest.
 CONNECT_TIMEOUT = 10.0
-# What urllib3 raises when a request gets no complete response: refused or
-# unresolved connections, timeouts, resets, proxy and TLS failures, bodies
-# cut short or badly encoded.
+# The exceptions urllib3 raises when a request gets no complete response:
+# refused or unresolved connections, timeouts, resets, proxy and TLS failures,
+# bodies cut short or badly encoded.
 NETWORK_ERRORS = (
     urllib3.exceptions.TimeoutError,
     urllib3.exceptions.ProtocolError,
@@ -242,9 +242,9 @@ def _tls_options(credentials: Credentials, route: Route) -> dict:
     """Return one TLS context for every connection of this process.
 
     Given only a CA file, urllib3 would read it again for each new
-    connection: 20 ms of CPU for a system bundle, times the threads of every
-    process.  The authorities are those the login trusts: the route's bundle,
-    else certifi's.
+    connection: 14 to 18 ms of CPU for certifi's bundle or a Linux system
+    bundle (2-core VM), times the threads of every process.  The authorities
+    are those the login trusts: the route's bundle, else certifi's.
     """
     context = urllib3.util.create_urllib3_context()
     if not credentials.verify_ssl:

@@ -1,4 +1,4 @@
-"""Where a run's requests go: the proxy and CA bundle the environment sets.
+"""The route of a run's requests: the proxy and CA bundle the environment sets.
 
 The parent reads them once, with the rules requests and looker-sdk's login
 use, and hands the result to every worker, so that logging in and fetching

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -245,11 +246,65 @@ def test_looker_going_down_stops_the_run(tmp_path, start_simulator):
     assert summary["snapshot"] == 1
     assert summary["status"] == "complete"
     assert summary["failures"] == []
-    assert "fetching again" in result.stderr.decode()
     stored = stored_hashes(db)
     assert len(stored) == 300
     refetched = served_hashes(back)
     assert refetched and all(stored[key] == sha for key, sha in refetched.items())
+
+
+def failures_so_far(db) -> int:
+    """Count failures committed by a run in progress; 0 before they exist."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return conn.execute("SELECT count(*) FROM failures").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_objects_failed_with_5xx_are_fetched_again(tmp_path, start_simulator):
+    """Continuing a stopped snapshot fetches again the objects that failed
+    with a 5xx, rather than keeping their failures."""
+    counts = {"dashboards": 400}
+    healthy = start_simulator(counts=counts, small=True)
+    broken = healthy.inventory()["dashboards"][:3]
+    port = int(healthy.base_url.rsplit(":", 1)[1])
+    healthy.stop()
+    failing = start_simulator(
+        counts=counts,
+        small=True,
+        latency_ms=100,
+        fail=tuple(("dashboards", i) for i in broken),
+        port=port,
+    )
+    path = write_config(
+        tmp_path,
+        failing.base_url,
+        types=["dashboards"],
+        processes=1,
+        threads=2,
+        unit_size=1,
+        max_attempts=1,
+    )
+    db = tmp_path / "backup.db"
+    process = start_run(path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and failures_so_far(db) < len(broken):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr.decode()[-2000:]
+    assert failures_so_far(db) == len(broken)
+
+    failing.stop()
+    start_simulator(counts=counts, small=True, port=port)
+    result = run_cli("run", path, "--json")
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["snapshot"] == 1
+    assert summary["status"] == "complete"
+    assert summary["failures"] == []
+    assert f"fetching again {len(broken)} objects" in result.stderr.decode()
+    assert len(stored_hashes(db)) == 400
 
 
 def test_looker_going_down_while_listing_is_listed_again(tmp_path, start_simulator):

@@ -73,8 +73,8 @@ def test_proxy_password_is_sent_but_never_shown(monkeypatch):
 
 def test_socks_proxy_without_pysocks_says_what_to_install(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "socks5://proxy.example.com:1080")
-    # Whether or not PySocks is installed here, the run must say what is
-    # missing when it is not.
+    # Whether or not PySocks is installed here, the error must name the
+    # missing package.
     monkeypatch.setitem(sys.modules, "urllib3.contrib.socks", None)
     with pytest.raises(ConfigInvalid, match="HTTPS_PROXY names the SOCKS proxy"):
         _client()
