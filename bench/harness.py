@@ -147,10 +147,11 @@ class TreeSampler(threading.Thread):
     the Manager, because it starts before the pool, and later ones are workers.
     """
 
-    def __init__(self, root_pid: int, tool: bool):
+    def __init__(self, root_pid: int, tool: bool, interval: float = SAMPLE_SECONDS):
         super().__init__(name="tree-sampler", daemon=True)
         self.root_pid = root_pid
         self.tool = tool
+        self.interval = interval
         self.records: dict[int, ProcessRecord] = {}
         # (time.time(), CPU seconds of every process seen so far).
         self.timeline: list[tuple[float, float]] = []
@@ -160,7 +161,7 @@ class TreeSampler(threading.Thread):
     def run(self) -> None:
         while not self._stopping.is_set():
             self.sample()
-            self._stopping.wait(SAMPLE_SECONDS)
+            self._stopping.wait(self.interval)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -323,6 +324,7 @@ def run_tool(
     database: Path | None = None,
     backup: dict[str, float] | None = None,
     source: Path = REPO_DIR,
+    interval: float = SAMPLE_SECONDS,
 ) -> Measurement:
     """Back up ``sim`` with the real CLI and measure the whole process tree.
 
@@ -330,7 +332,8 @@ def run_tool(
     later run finds this one's snapshot), else in a scratch file.  ``backup``
     adds numeric keys to the config's ``[backup]`` table.  ``source`` is the
     tree the ``lookervault`` package is imported from: this checkout, or an
-    earlier commit's from :func:`source_at`.
+    earlier commit's from :func:`source_at`.  ``interval`` is the seconds
+    between samples of each process's CPU and RSS.
     """
     with scratch() as directory:
         config = directory / "config.toml"
@@ -359,7 +362,7 @@ def run_tool(
         ]
         name = f"lookervault-batch {processes}x{threads}"
         measurement = _measure(
-            sim, name, command, processes, threads, tool=True, cwd=source
+            sim, name, command, processes, threads, True, source, interval
         )
     summary = measurement.summary
     measurement.listed = summary["totals"]["listed"]
@@ -368,7 +371,11 @@ def run_tool(
 
 
 def run_baseline(
-    sim: SimulatorProcess, mode: str, threads: int, max_seconds: float = 0.0
+    sim: SimulatorProcess,
+    mode: str,
+    threads: int,
+    max_seconds: float = 0.0,
+    interval: float = SAMPLE_SECONDS,
 ) -> Measurement:
     """Run one mode of ``baselines.py`` against ``sim`` and measure it."""
     with scratch() as directory:
@@ -376,7 +383,8 @@ def run_baseline(
         command = baseline_command(sim, mode, threads, "--database", database)
         if max_seconds:
             command += ["--max-seconds", str(max_seconds)]
-        measurement = _measure(sim, f"{mode} 1x{threads}", command, 1, threads)
+        name = f"{mode} 1x{threads}"
+        measurement = _measure(sim, name, command, 1, threads, interval=interval)
     measurement.listed = measurement.result["listed"]
     measurement.stored = measurement.result["stored"]
     return measurement
@@ -412,7 +420,14 @@ def scratch():
 
 
 def _measure(
-    sim, name, command, processes, threads, tool=False, cwd=REPO_DIR
+    sim,
+    name,
+    command,
+    processes,
+    threads,
+    tool=False,
+    cwd=REPO_DIR,
+    interval=SAMPLE_SECONDS,
 ) -> Measurement:
     sim.reset()
     simulator_before = sim.stats()["cpu_seconds"]
@@ -426,7 +441,7 @@ def _measure(
         stderr=subprocess.PIPE,
         cwd=cwd,
     )
-    sampler = TreeSampler(child.pid, tool)
+    sampler = TreeSampler(child.pid, tool, interval)
     sampler.start()
     try:
         stdout, stderr = child.communicate(timeout=RUN_TIMEOUT_SECONDS)

@@ -1,6 +1,7 @@
 """Print benchmark tables without pytest: ``python bench/run.py [SCENARIO ...]``.
 
-Scenarios: capacity, compare, zero, scaling, memory, or all (the default).
+Scenarios: capacity, compare, zero, scaling, memory, startup, or all (the
+default).
 The targets table follows, for whatever the chosen scenarios measured.
 """
 
@@ -20,6 +21,7 @@ SCENARIOS = {
     "zero": scenarios.zero_latency,
     "scaling": scenarios.scaling,
     "memory": scenarios.memory,
+    "startup": scenarios.startup,
 }
 
 

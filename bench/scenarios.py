@@ -57,6 +57,7 @@ class Plan:
     zero_rounds: int
     memory_sizes: tuple[int, ...]
     capacity_per_type: int
+    startup_rounds: int
     # A git revision whose tool runs beside this checkout's in the side by
     # side and memory tables, to show a change's effect in one session.
     before: str = ""
@@ -93,6 +94,7 @@ QUICK = Plan(
     zero_rounds=1,
     memory_sizes=(1_000, 10_000),
     capacity_per_type=300,
+    startup_rounds=3,
 )
 FULL = Plan(
     full=True,
@@ -111,6 +113,7 @@ FULL = Plan(
     zero_rounds=3,
     memory_sizes=(1_000, 10_000, 100_000),
     capacity_per_type=1000,
+    startup_rounds=5,
 )
 
 
@@ -128,6 +131,7 @@ class Results:
     memory: list[Measurement] = field(default_factory=list)
     memory_before: list[Measurement] = field(default_factory=list)
     capacity: dict[str, float] = field(default_factory=dict)
+    startup: dict[str, list[Measurement]] = field(default_factory=dict)
     # Runs over an unchanged instance into the database of an earlier run.
     repeat: dict[str, Measurement] = field(default_factory=dict)
     tables: list[Table] = field(default_factory=list)
@@ -618,3 +622,87 @@ def capacity(plan: Plan, results: Results) -> Table:
         "CPU seconds: what one core of simulator serves.",
     ]
     return table
+
+
+# -- start-up ------------------------------------------------------------------
+
+STARTUP_PER_TYPE = 8
+# Short-lived processes are sampled this often, so that each one's CPU is read
+# close to its exit.
+STARTUP_SAMPLE_SECONDS = 0.005
+STARTUP_COLUMNS = [
+    "contestant",
+    "objects",
+    "CPU s",
+    "parent",
+    "manager",
+    "workers",
+    "other processes",
+    "wall s",
+    "first request s",
+]
+
+
+def startup(plan: Plan, results: Results) -> Table:
+    """Measure the CPU a run spends on everything but its objects."""
+    per_type = STARTUP_PER_TYPE
+    table = Table(
+        f"Start-up: {per_type} dashboards + {per_type} looks, zero latency",
+        f"python bench/run.py startup{plan.flag}",
+        STARTUP_COLUMNS,
+    )
+    runs: dict[str, list[Measurement]] = {}
+    with plan.before_source() as before:
+        with harness.simulator(mixed(per_type), 0.0) as sim:
+            harness.warm(sim)
+            for _ in range(plan.startup_rounds):
+                for name, run in _startup_contestants(sim, before, plan):
+                    runs.setdefault(name, []).append(run())
+    for name, measured in runs.items():
+        _add_startup_row(table, name, _median_by_cpu(measured))
+    results.startup = runs
+    table.notes += [
+        "",
+        f"Each row is the run with the median CPU of {plan.startup_rounds}.  "
+        "CPU s: user + system of every process of the contestant "
+        "(getrusage), exact.  parent, manager and workers (both summed) come "
+        f"from psutil samples every {STARTUP_SAMPLE_SECONDS * 1000:.0f} ms, so "
+        "each may miss the last few milliseconds of a process; other "
+        "processes (the resource tracker) is the rest.  first request s: wall "
+        "seconds from the launch to the first detail request.",
+    ]
+    return table
+
+
+def _startup_contestants(sim, before: Path | None, plan: Plan):
+    interval = STARTUP_SAMPLE_SECONDS
+    yield TOOL_NAME, lambda: harness.run_tool(sim, 2, 8, interval=interval)
+    if before is not None:
+        yield (
+            f"{plan.before_label}: {TOOL_NAME}",
+            lambda: harness.run_tool(sim, 2, 8, source=before, interval=interval),
+        )
+    yield (
+        BASELINE_NAMES["raw"],
+        lambda: harness.run_baseline(sim, "raw", 16, interval=interval),
+    )
+
+
+def _median_by_cpu(measured: list[Measurement]) -> Measurement:
+    return sorted(measured, key=lambda m: m.cpu_seconds)[len(measured) // 2]
+
+
+def _add_startup_row(table: Table, name: str, m: Measurement) -> None:
+    roles = m.cpu_by_role
+    rest = m.cpu_seconds - sum(roles.values())
+    table.add(
+        name,
+        m.stored,
+        fixed(m.cpu_seconds),
+        fixed(roles["parent"]),
+        fixed(roles.get("manager")),
+        fixed(roles.get("worker")),
+        fixed(max(rest, 0.0)),
+        fixed(m.wall_seconds),
+        fixed(m.start_seconds),
+    )

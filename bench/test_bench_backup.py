@@ -56,3 +56,11 @@ def test_memory_curve(plan, results):
     results.tables.append(scenarios.memory(plan, results))
     for m in [*results.memory, *results.memory_before]:
         assert_complete(m)
+
+
+def test_startup(plan, results):
+    """The CPU of a run over 16 objects: start-up and shutdown."""
+    results.tables.append(scenarios.startup(plan, results))
+    for measured in results.startup.values():
+        for m in measured:
+            assert_complete(m)
