@@ -104,6 +104,29 @@ def test_wrong_proxy_password_is_reported(tmp_path, start_simulator, proxy):
     result = run_cli("run", config, env=env)
     stderr = result.stderr.decode()
     assert result.returncode == 1
-    assert "HTTP 407" in stderr
-    assert "went through the proxy http://***@127.0.0.1" in stderr
+    assert "the proxy http://***@127.0.0.1:" in stderr
+    assert "requires a user name and password" in stderr
+    assert "(HTTP 407)" in stderr
     assert "wrong-password" not in stderr
+
+
+@pytest.mark.parametrize(
+    "proxy, secret",
+    [
+        ("http://admin:Sup3rS3cret@127.0.0.1:99999", "Sup3rS3cret"),
+        ("http://backup:p@ss:w/rd %x@127.0.0.1:18100", "ss:w"),
+        ("http://[bad", "[bad"),
+        ("3128", "3128"),
+        ("http://:3128", ":3128"),
+    ],
+)
+def test_invalid_proxy_url_exits_2_unshown(tmp_path, proxy, secret):
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    env = {"HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+    result = run_cli("run", config, "--json", env=env)
+    stderr = result.stderr.decode()
+    assert result.returncode == 2, stderr
+    assert "http_proxy is not a valid proxy URL" in stderr
+    assert "Traceback" not in stderr
+    assert secret not in stderr
+    assert json.loads(result.stdout)["exit_code"] == 2

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from lookervault import catalog
 
-from helpers import run_cli, write_config
+from helpers import CLIENT_ID, CLIENT_SECRET, run_cli, write_config
 
 # Big enough for every type and several units per worker, small enough for
 # two shared cores: about 250 objects, a few MB of realistic bodies.
@@ -223,3 +226,28 @@ def test_bundled_simulator_runs_build_on_each_other(tmp_path):
     assert summary["snapshot"] == 2
     assert summary["instance_url"] == "lookervault simulator (seed 3, scale 1)"
     assert summary["types"]["dashboards"]["unchanged"] == 40 - 1
+
+
+def test_closed_stdout_keeps_the_exit_code(tmp_path, start_simulator):
+    """`run ... | head -1` still exits 3 for an incomplete snapshot."""
+    counts = {"dashboards": 4}
+    simulator = start_simulator(counts=counts, seed=6)
+    broken = simulator.inventory()["dashboards"][0]
+    simulator.stop()
+    simulator = start_simulator(counts=counts, seed=6, fail=(("dashboards", broken),))
+    path = write_config(tmp_path, simulator.base_url, max_attempts=1)
+    environment = {
+        **os.environ,
+        "LOOKERSDK_CLIENT_ID": CLIENT_ID,
+        "LOOKERSDK_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lookervault", "run", str(path), "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    process.stdout.close()  # the reader is gone before the summary is printed
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 3, stderr.decode()[-2000:]
+    assert "Traceback" not in stderr.decode()

@@ -110,7 +110,16 @@ def fetch_unit(fetcher: Fetcher, content_type, ids):
     """Fetch every object of one unit; return (object rows, failure rows)."""
     objects, failures = [], []
     for object_id in ids:
-        row = fetch_object(fetcher, content_type, object_id)
+        try:
+            row = fetch_object(fetcher, content_type, object_id)
+        except Exception as exc:
+            # An error no handler expected fails this object, not the thread:
+            # a thread that died would hold its unit forever.
+            log.debug("%s %s", content_type.name, object_id, exc_info=True)
+            message = f"unexpected error: {type(exc).__name__}: {exc}"
+            row = _failed(
+                fetcher.counters, content_type.name, object_id, None, message, 1
+            )
         if isinstance(row, ObjectRow):
             objects.append(row)
         else:

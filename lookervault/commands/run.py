@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from pathlib import Path
 
 from lookervault.commands.common import add_common_options
@@ -83,10 +85,13 @@ def _run(args) -> int:
         full=args.full,
     )
     summary = run_backup(run_config, options)
-    if args.json:
-        print(json.dumps(summary.as_dict(), indent=2))
-    else:
-        print(summary.as_text())
+    text = json.dumps(summary.as_dict(), indent=2) if args.json else summary.as_text()
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # A reader such as `head` closed stdout early.  The run's outcome
+        # still sets the exit code; Python would fail again flushing at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return summary.exit_code
 
 

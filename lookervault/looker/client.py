@@ -14,12 +14,15 @@ import it.
 
 from __future__ import annotations
 
+import http.client
 import logging
+import os
 import ssl
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote, urlencode, urljoin
 
 import certifi
 import orjson
@@ -37,18 +40,19 @@ API_VERSION = "4.0"
 USER_AGENT = f"lookervault-batch/{__version__}"
 # Seconds to wait for a TCP connection; the configured timeout bounds the rest.
 CONNECT_TIMEOUT = 10.0
-# The exceptions urllib3 raises when a request gets no complete response:
+# The exceptions raised when a request gets no complete, readable response:
 # refused or unresolved connections, timeouts, resets, proxy and TLS failures,
-# bodies cut short or badly encoded.
-NETWORK_ERRORS = (
-    urllib3.exceptions.TimeoutError,
-    urllib3.exceptions.ProtocolError,
-    urllib3.exceptions.ProxyError,
-    urllib3.exceptions.SSLError,
-    urllib3.exceptions.DecodeError,
-    urllib3.exceptions.IncompleteRead,
-    urllib3.exceptions.PoolError,
-)
+# bodies cut short or badly encoded, and status lines or headers that
+# http.client or urllib3 cannot parse.
+NETWORK_ERRORS = (urllib3.exceptions.HTTPError, http.client.HTTPException)
+# Statuses that ask for the same request again later: Looker's 429 under load,
+# and the 500, 502, 503 and 504 of Looker and the proxies in front of it.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Attempts at /versions before a transient status is reported; the waits
+# between them, 2, 4 and 8 s, give a restarting instance 14 s.
+CHECK_ATTEMPTS = 4
+# Bytes read at a time from a response body, between checks of its deadline.
+BODY_CHUNK_BYTES = 256 * 1024
 # The headers requests sends, so that Looker and proxies see the same
 # requests from logging in and from fetching.
 DEFAULT_HEADERS = {
@@ -147,13 +151,29 @@ class LookerClient:
         certificate is reported as such rather than as a failed login.
         """
         url = f"{self.api_url}/versions"
-        try:
-            response = self._send(url, {}, self.credentials.timeout)
-        except NETWORK_ERRORS as exc:
+        for attempt in range(1, CHECK_ATTEMPTS + 1):
+            try:
+                response = self._send(url, {}, self.credentials.timeout)
+            except NETWORK_ERRORS as exc:
+                raise LookerUnreachable(
+                    f"cannot reach Looker at {self.credentials.base_url}: "
+                    f"{self.describe(exc, '/versions')}"
+                ) from None
+            status = response.status_code
+            if status not in TRANSIENT_STATUSES or attempt == CHECK_ATTEMPTS:
+                break
+            # A Looker that is restarting, or a busy load balancer, responds so.
+            wait = 2.0**attempt
+            log.warning(
+                "%s responded with HTTP %d; trying again in %.0f s", url, status, wait
+            )
+            time.sleep(wait)
+        if response.status_code in TRANSIENT_STATUSES:
             raise LookerUnreachable(
-                f"cannot reach Looker at {self.credentials.base_url}: "
-                f"{self.describe(exc, '/versions')}"
-            ) from None
+                f"{url} responded with HTTP {response.status_code} "
+                f"{CHECK_ATTEMPTS} times; Looker may be restarting or overloaded, "
+                "so try again later"
+            )
         versions = _json_object(response)
         if response.status_code != 200 or "supported_versions" not in versions:
             raise LookerUnreachable(_not_looker(url, response, self.route))
@@ -166,7 +186,13 @@ class LookerClient:
         self.tokens.close()
 
     def _send(self, url: str, authorization: dict, timeout: float) -> Response:
+        """GET ``url``; the whole response must arrive within ``timeout`` s.
+
+        urllib3's read timeout bounds each read from the socket, so a body
+        that trickles in would otherwise take as long as the server likes.
+        """
         log.debug("GET %s", url)
+        deadline = time.monotonic() + timeout
         answer = self.pool.request(
             "GET",
             url,
@@ -176,8 +202,29 @@ class LookerClient:
             ),
             redirect=False,
             retries=False,
+            preload_content=False,
         )
-        return Response(answer.status, answer.headers, answer.data)
+        return Response(answer.status, answer.headers, _read_body(answer, deadline))
+
+
+def _read_body(answer, deadline: float) -> bytes:
+    """Read a whole response body, or raise ReadTimeoutError at ``deadline``."""
+    chunks = []
+    try:
+        for chunk in answer.stream(BODY_CHUNK_BYTES):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise urllib3.exceptions.ReadTimeoutError(
+                    None, answer.geturl(), "the response body did not arrive in time"
+                )
+    except BaseException:
+        # The rest of the body is still on the connection: close it rather
+        # than hand it back to the pool.
+        answer.close()
+        raise
+    finally:
+        answer.release_conn()
+    return b"".join(chunks)
 
 
 def _json_object(response: Response) -> dict:
@@ -189,13 +236,22 @@ def _json_object(response: Response) -> dict:
 
 
 def _not_looker(url: str, response: Response, route: Route) -> str:
-    """Say why the answer to ``/versions`` is not Looker's, and what to set."""
+    """Describe why the response to ``/versions`` is not Looker's, and what to set."""
     status = response.status_code
     location = response.headers.get("Location")
     if 300 <= status < 400 and location:
         return (
-            f"{url} redirects (HTTP {status}) to {location}; set base_url to the "
-            "address it redirects to, without the /api/4.0/versions part"
+            f"{url} redirects (HTTP {status}) to {urljoin(url, location)}; set "
+            "base_url to the address it redirects to, without the "
+            "/api/4.0/versions part"
+        )
+    if status == 407 and route.proxy:
+        return (
+            f"the proxy {route.shown_proxy}, set in {route.proxy_variable}, "
+            "requires a user name and password it was not given or did not "
+            f"accept (HTTP 407); set {route.proxy_variable} to "
+            "http://USER:PASSWORD@HOST:PORT, percent-encoding any @, : or / in "
+            "them"
         )
     through = (
         f"; the request went through the proxy {route.shown_proxy}, set in "
@@ -219,16 +275,23 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
     # urllib3 keeps one connection per host by default; with more threads it
     # would open and discard a connection on most requests.
     options = {"maxsize": max(size, 1), "block": False}
-    if credentials.base_url.startswith("https:"):
-        options.update(_tls_options(credentials, route))
+    proxy_tls = bool(route.proxy) and route.proxy.lower().startswith("https:")
+    if credentials.base_url.startswith("https:") or proxy_tls:
+        options["ssl_context"] = _tls_context(credentials, route)
+        if not credentials.verify_ssl:
+            options["assert_hostname"] = False
     if not route.proxy:
         return urllib3.PoolManager(**options)
     if route.proxy.lower().startswith("socks"):
         return _socks_pool(route, options)
+    # route_for checked that the URL parses.
     auth = urllib3.util.parse_url(route.proxy).auth
     headers = (
         urllib3.util.make_headers(proxy_basic_auth=unquote(auth)) if auth else None
     )
+    if proxy_tls:
+        # The proxy's certificate is checked as Looker's is, as requests does.
+        options["proxy_ssl_context"] = options["ssl_context"]
     try:
         return urllib3.ProxyManager(route.proxy, proxy_headers=headers, **options)
     except (urllib3.exceptions.LocationValueError, ValueError) as exc:
@@ -238,13 +301,14 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
         ) from None
 
 
-def _tls_options(credentials: Credentials, route: Route) -> dict:
+def _tls_context(credentials: Credentials, route: Route) -> ssl.SSLContext:
     """Return one TLS context for every connection of this process.
 
     Given only a CA file, urllib3 would read it again for each new
     connection: 14 to 18 ms of CPU for certifi's bundle or a Linux system
     bundle (2-core VM), times the threads of every process.  The authorities
-    are those the login trusts: the route's bundle, else certifi's.
+    are those the login trusts: the route's bundle, a file or a directory as
+    requests reads it, else certifi's.
     """
     context = urllib3.util.create_urllib3_context()
     if not credentials.verify_ssl:
@@ -253,18 +317,27 @@ def _tls_options(credentials: Credentials, route: Route) -> dict:
         # The run warns once that verification is off; urllib3 would warn on
         # every request.
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        return {"ssl_context": context, "assert_hostname": False}
+        return context
     bundle = route.ca_bundle or certifi.where()
+    variable = route.ca_bundle_variable or "certifi"
+    if not os.path.exists(bundle):
+        raise ConfigInvalid(
+            f"{variable} names {bundle}, which does not exist; point it at the "
+            "PEM file of the certificate authority that signed Looker's "
+            "certificate, or unset it"
+        )
     try:
-        context.load_verify_locations(cafile=bundle)
+        if os.path.isdir(bundle):
+            context.load_verify_locations(capath=bundle)
+        else:
+            context.load_verify_locations(cafile=bundle)
     except (ssl.SSLError, OSError) as exc:
-        variable = route.ca_bundle_variable or "certifi's bundle"
         raise ConfigInvalid(
             f"{variable} names {bundle}, which holds no readable certificate "
             f"({exc}); point it at the PEM file of the certificate authority "
             "that signed Looker's certificate, or unset it"
         ) from None
-    return {"ssl_context": context}
+    return context
 
 
 def _socks_pool(route: Route, options: dict):

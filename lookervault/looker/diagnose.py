@@ -46,9 +46,22 @@ def describe_connection_error(error: Exception, url: str, route: Route = DIRECT)
         return f"cannot connect to {host}:{port}: {_short(reason)}"
     if isinstance(error, errors.ConnectTimeoutError):
         return f"connecting to {host}:{port} timed out; check base_url and firewalls"
+    # Past the connection, the server this side talks to is the proxy if any.
+    server = (
+        f"the proxy {route.shown_proxy} (set in {route.proxy_variable}) or "
+        f"{host}:{port} behind it"
+        if route.proxy
+        else f"{host}:{port}"
+    )
     if isinstance(error, errors.TimeoutError):
-        return f"{host}:{port} accepted the connection, then timed out answering"
-    return f"cannot connect to {host}:{port}: {_short(reason)}"
+        return f"{server} accepted the connection, then timed out answering"
+    if isinstance(error, errors.ProtocolError):
+        return (
+            f"{server} closed the connection before a whole response arrived "
+            f"({_short(reason)}); if every request fails so, check that the "
+            "scheme of base_url (http or https) is the one the server speaks"
+        )
+    return f"{server} sent a response that could not be read ({_short(reason)})"
 
 
 def _root_cause(error: Exception) -> Exception:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from lookervault.looker.client import NETWORK_ERRORS, Response
+from lookervault.looker.client import NETWORK_ERRORS, TRANSIENT_STATUSES, Response
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = TRANSIENT_STATUSES
 RETRY_ERRORS = NETWORK_ERRORS
 # Added to every Retry-After wait, because the server's clock starts when it
 # sends the response and ours when it arrives, and sleep() may round down.

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import urllib3
+
 from lookervault.errors import ConfigInvalid
 
 CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
@@ -56,8 +58,32 @@ def route_for(base_url: str, verify_ssl: bool = True) -> Route:
     if proxy and "://" not in proxy:
         # requests reads "proxy:3128" as an HTTP proxy, and so does the login.
         proxy = "http://" + proxy
+    if proxy:
+        _check_proxy(proxy, variable)
     bundle_variable, bundle = _ca_bundle() if verify_ssl else (None, None)
     return Route(proxy, variable, bundle, bundle_variable)
+
+
+def _check_proxy(proxy: str, variable: str) -> None:
+    """Reject a proxy URL that names no usable host, before any request.
+
+    The value is left out of the message, because a URL that does not parse
+    cannot be trusted to hide its password.  A bare port such as "3128" is
+    read as the host 3128, the IPv4 address 0.0.12.56, by requests too, so it
+    is rejected rather than sent there.
+    """
+    try:
+        # Also checks that the port is a number from 0 to 65535.
+        host = urllib3.util.parse_url(proxy).host
+    except (ValueError, urllib3.exceptions.HTTPError):
+        host = None
+    if not host or host.isdigit() or proxy != proxy.strip():
+        raise ConfigInvalid(
+            f"{variable} is not a valid proxy URL (its value is not shown, as it "
+            "may contain a password); set it to http://HOST:PORT, with "
+            "USER:PASSWORD@ before HOST if the proxy needs them, percent-encoding "
+            "any @, : or / in them"
+        )
 
 
 def _variable_named(name: str) -> str:
@@ -68,15 +94,9 @@ def _variable_named(name: str) -> str:
 
 def _ca_bundle() -> tuple[str | None, str | None]:
     """Return the variable naming a CA bundle, as requests reads them, and
-    the bundle's path."""
+    the bundle's path.  It is checked only where TLS is used (client.py)."""
     for name in CA_BUNDLE_VARIABLES:
         path = os.environ.get(name)
         if path:
-            if not os.path.exists(path):
-                raise ConfigInvalid(
-                    f"{name} names {path}, which does not exist; point it at "
-                    "the PEM file of the certificate authority that signed "
-                    "Looker's certificate, or unset it"
-                )
             return name, path
     return None, None

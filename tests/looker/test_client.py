@@ -3,8 +3,11 @@ with the rules requests and looker-sdk's login use."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 import sys
+import threading
+import time
 from pathlib import Path
 
 import certifi
@@ -12,7 +15,8 @@ import pytest
 import urllib3
 
 from lookervault.config import Credentials
-from lookervault.errors import ConfigInvalid
+from lookervault.errors import ConfigInvalid, LookerUnreachable
+from lookervault.looker.client import NETWORK_ERRORS, LookerClient
 from lookervault.looker.login import logged_in_client
 from lookervault.looker.route import Route, route_for
 
@@ -113,3 +117,104 @@ def test_ca_bundle_without_a_certificate_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("CURL_CA_BUNDLE", str(bundle))
     with pytest.raises(ConfigInvalid, match="empty.pem, which holds no readable"):
         _client()
+
+
+class _NoToken:
+    def current(self):
+        return {}
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def raw_server():
+    """Serve one scripted HTTP answer per connection on 127.0.0.1."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    answers = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                for piece, pause in answers.pop(0):
+                    connection.sendall(piece)
+                    time.sleep(pause)
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    credentials = Credentials(f"http://127.0.0.1:{port}", "id", "")
+    yield LookerClient(credentials, _NoToken(), Route(), pool_size=1), answers
+    listener.close()
+
+
+def test_unparsable_header_is_a_network_error(raw_server):
+    client, answers = raw_server
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello"
+    answers.append([(head, 0)])
+    with pytest.raises(NETWORK_ERRORS):
+        client.get("/dashboards/1")
+
+
+def test_body_trickling_past_the_timeout_is_cut(raw_server):
+    client, answers = raw_server
+    # 200 bytes, 10 every 0.1 s: each read is quick, the whole takes 2 s.
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n"
+    answers.append([(head, 0)] + [(b"x" * 10, 0.1)] * 20)
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError, match="did not arrive"):
+        client.get("/dashboards/1", timeout=0.5)
+
+
+def test_https_proxy_is_checked_with_the_same_authorities(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "https://proxy.example.com:3128")
+    client = _client()
+    assert (
+        client.pool.proxy_ssl_context is client.pool.connection_pool_kw["ssl_context"]
+    )
+    plain = Credentials("http://looker.example.com", "id", "secret")
+    monkeypatch.setenv("HTTP_PROXY", "https://proxy.example.com:3128")
+    behind = logged_in_client(plain, pool_size=1).pool
+    assert behind.proxy_ssl_context.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_ca_directory_is_used_as_a_ca_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path))
+    client = _client()
+    assert client.route.ca_bundle == str(tmp_path)
+    assert _authorities(client) == 0  # a directory is read per handshake
+
+
+def test_missing_ca_bundle_matters_only_for_tls(monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")
+    plain = Credentials("http://looker.example.com", "id", "secret")
+    pool = logged_in_client(plain, pool_size=1).pool
+    assert "ssl_context" not in pool.connection_pool_kw
+
+
+def _versions(status: int) -> bytes:
+    body = b'{"looker_release_version": "25.0.1", "supported_versions": []}'
+    content = body if status == 200 else b"<html>busy</html>"
+    head = f"HTTP/1.1 {status} X\r\nContent-Length: {len(content)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + content
+
+
+def test_busy_versions_is_asked_again(raw_server, monkeypatch):
+    client, answers = raw_server
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    answers.extend(
+        [[(_versions(503), 0)], [(_versions(429), 0)], [(_versions(200), 0)]]
+    )
+    assert client.check_api() == "25.0.1"
+    assert answers == []
+
+
+def test_versions_busy_every_time_says_try_later(raw_server, monkeypatch):
+    client, answers = raw_server
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    answers.extend([[(_versions(503), 0)]] * 4)
+    with pytest.raises(LookerUnreachable, match="responded with HTTP 503 4 times"):
+        client.check_api()

@@ -61,3 +61,22 @@ def test_tls_failure_says_how_to_trust_the_certificate():
     message = describe_connection_error(error, URL)
     assert "TLS handshake with looker.example.test:19999 failed" in message
     assert "REQUESTS_CA_BUNDLE" in message
+
+
+def test_read_timeout_through_a_proxy_names_it():
+    route = Route("http://proxy.test:3128", "HTTPS_PROXY")
+    error = errors.ReadTimeoutError(None, URL, "Read timed out.")
+    message = describe_connection_error(error, URL, route)
+    assert message.startswith("the proxy http://proxy.test:3128 (set in HTTPS_PROXY)")
+    assert "timed out answering" in message
+
+
+def test_broken_responses_are_not_connection_failures():
+    reset = errors.ProtocolError("Connection aborted.", ConnectionResetError(104))
+    header = errors.InvalidHeader("Content-Length contained multiple values")
+    closed = describe_connection_error(reset, URL)
+    unreadable = describe_connection_error(header, URL)
+    assert "closed the connection before a whole response arrived" in closed
+    assert "scheme of base_url" in closed
+    assert unreadable.startswith("looker.example.test:19999 sent a response")
+    assert "Content-Length contained multiple values" in unreadable

@@ -34,3 +34,40 @@ def test_first_use_of_the_package_runs_its_init():
         "print(models40.Dashboard.__name__)\n"
     )
     assert _python(code) == ["init40", "True", "True", "Dashboard"]
+
+
+def test_star_import_and_submodule_attributes_work():
+    code = (
+        "import lookervault.looker.client\n"
+        "from looker_sdk import *\n"
+        "import looker_sdk\n"
+        "print('init40' in dir(), looker_sdk.sdk.api40.models.Dashboard.__name__)\n"
+    )
+    assert _python(code) == ["True", "Dashboard"]
+
+
+def test_threads_using_the_package_at_once_all_get_it():
+    code = (
+        "import threading, lookervault.looker.login, looker_sdk\n"
+        "found = []\n"
+        "def use():\n"
+        "    found.append(looker_sdk.init40.__name__)\n"
+        "threads = [threading.Thread(target=use) for _ in range(4)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(*found)\n"
+    )
+    assert _python(code) == ["init40"] * 4
+
+
+def test_failed_init_raises_its_own_error_again():
+    code = (
+        "import sys, lookervault.looker.login, looker_sdk\n"
+        "sys.modules['looker_sdk.sdk.api40.methods'] = None\n"
+        "for _ in range(2):\n"
+        "    try:\n"
+        "        looker_sdk.init40\n"
+        "    except ImportError as exc:\n"
+        "        print(type(exc).__name__)\n"
+    )
+    assert _python(code) == ["ModuleNotFoundError", "ModuleNotFoundError"]
