@@ -222,23 +222,31 @@ def _read_page(fetcher, content_type, params, listing):
     if outcome.error is not None:
         reason = fetcher.client.describe(outcome.error, content_type.list_path)
         message = f"request failed after {outcome.attempts} attempts: {reason}"
-        raise ListingFailed(_listing_failure(kind, None, message))
+        raise ListingFailed(_listing_failure(kind, None, message, outcome.attempts))
     if response.status_code != 200:
         message = (
             f"HTTP {response.status_code}: {bodies.error_message(response.content)}"
         )
         raise ListingFailed(
-            _listing_failure(kind, response.status_code, message, response.content)
+            _listing_failure(
+                kind, response.status_code, message, outcome.attempts, response.content
+            )
         )
     try:
         elements = bodies.parse(response.content)
     except bodies.MalformedBody as exc:
         raise ListingFailed(
-            _listing_failure(kind, 200, str(exc), response.content)
+            _listing_failure(kind, 200, str(exc), outcome.attempts, response.content)
         ) from None
     if not isinstance(elements, list):
         raise ListingFailed(
-            _listing_failure(kind, 200, "listing is not a JSON array", response.content)
+            _listing_failure(
+                kind,
+                200,
+                "listing is not a JSON array",
+                outcome.attempts,
+                response.content,
+            )
         )
     raws = bodies.split_array(response.content) if content_type.listed else None
     return elements, raws
@@ -301,7 +309,7 @@ def _child_listing(kind: str, parent: Listing, found) -> Listing:
     return listing
 
 
-def _listing_failure(kind, status, message, body=None) -> FailureRow:
+def _listing_failure(kind, status, message, attempts, body=None) -> FailureRow:
     return bodies.failure(
-        kind, LISTING_ID, status, f"listing failed: {message}", 1, body
+        kind, LISTING_ID, status, f"listing failed: {message}", attempts, body
     )

@@ -14,16 +14,18 @@ import threading
 import time
 
 import requests
-from looker_sdk.error import SDKError
-from looker_sdk.rtl import serialize
-from looker_sdk.rtl.api_settings import ApiSettings
-from looker_sdk.rtl.auth_session import AuthSession
-from looker_sdk.rtl.requests_transport import RequestsTransport
 
 from lookervault.config import Credentials
 from lookervault.errors import LoginFailed, LookerUnreachable
 from lookervault.looker.client import API_VERSION, USER_AGENT, LookerClient
 from lookervault.looker.route import route_for
+from lookervault.looker.sdk import (
+    ApiSettings,
+    AuthSession,
+    RequestsTransport,
+    SDKError,
+    serialize,
+)
 from lookervault.looker.tokens import SharedToken
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,10 @@ RUNTIME_MODULES = (
 
 
 def defer_package_init() -> None:
-    """Import looker-sdk's runtime modules and defer its ``__init__``."""
+    """Import looker-sdk's runtime modules and defer its ``__init__``.
+
+    Does nothing if something imported looker-sdk already.
+    """
     if PACKAGE in sys.modules:
         return
     spec = importlib.util.find_spec(PACKAGE)

@@ -12,10 +12,9 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from looker_sdk.rtl.api_settings import ApiSettings
-
 from lookervault.config import Credentials, RunConfig
 from lookervault.errors import ConfigInvalid
+from lookervault.looker.sdk import ApiSettings
 
 log = logging.getLogger(__name__)
 

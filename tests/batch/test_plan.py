@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 
+from lookervault import catalog
 from lookervault.batch import plan
 from lookervault.looker.client import Response
 from lookervault.looker.retry import Attempted
@@ -68,3 +70,22 @@ def test_small_runs_get_small_units():
     assert plan.unit_size_for(3200, unit_size=25, workers=8) == 25
     assert plan.unit_size_for(10_000, unit_size=25, workers=8) == 25
     assert plan.unit_size_for(0, unit_size=25, workers=8) == 1
+
+
+class _Busy:
+    """A listing endpoint that answered 503 to every one of three attempts."""
+
+    client = type("Client", (), {"api_url": "http://looker.test/api/4.0"})
+
+    def get(self, kind, path, params=None) -> Attempted:
+        return Attempted(Response(503, {}, b"<title>503 Busy</title>"), None, 3)
+
+
+def test_listing_failure_counts_every_attempt():
+    listing = plan.Listing("dashboards")
+    dashboards = catalog.BY_NAME["dashboards"]
+    with pytest.raises(plan.ListingFailed) as failed:
+        plan._read_page(_Busy(), dashboards, {"offset": "0"}, listing)
+    assert failed.value.row.attempts == 3
+    assert failed.value.row.status == 503
+    assert listing.requests == 3

@@ -18,6 +18,14 @@ def _python(code: str) -> str:
     return result.stdout.split()
 
 
+def test_worker_imports_neither_looker_sdk_nor_requests():
+    code = (
+        "import sys, lookervault.batch.worker\n"
+        "print('looker_sdk' in sys.modules, 'requests' in sys.modules)\n"
+    )
+    assert _python(code) == ["False", "False"]
+
+
 def test_login_loads_without_the_model_classes():
     code = f"import sys, lookervault.looker.login; print({MODELS!r} in sys.modules)"
     assert _python(code) == ["False"]
@@ -38,7 +46,7 @@ def test_first_use_of_the_package_runs_its_init():
 
 def test_star_import_and_submodule_attributes_work():
     code = (
-        "import lookervault.looker.client\n"
+        "import lookervault.looker.login\n"
         "from looker_sdk import *\n"
         "import looker_sdk\n"
         "print('init40' in dir(), looker_sdk.sdk.api40.models.Dashboard.__name__)\n"
