@@ -8,10 +8,11 @@ them, yet importing any part of the package runs that ``__init__`` first:
 0.24 s of CPU and 20 MB in every run's parent.
 
 :func:`defer_package_init` registers the package with its ``__init__`` not
-yet run and imports the runtime modules.  The first later use of any name of
-the package, ``looker_sdk.init40`` or ``looker_sdk.rtl`` or a star import,
-runs the real ``__init__`` in the same module object, once, under a lock, so
-code that wants the typed SDK in the same process still gets it.
+yet run and imports the runtime modules.  The first later use of a name the
+package does not have yet, such as ``looker_sdk.init40``, ``looker_sdk.sdk``
+or a star import, runs the real ``__init__`` in the same module object.  It
+runs once, under a lock, so code that wants the typed SDK in the same
+process still gets it.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class _DeferredInit:
     """The package's ``__getattr__`` until its real ``__init__`` has run.
 
     While this module or the real ``__init__`` imports submodules, the import
-    system asks the package for each submodule by name before loading it; on
-    that thread the answer is the submodule itself.  Any other use runs the
+    system looks up each submodule on the package by name before loading it,
+    and on that thread this returns the submodule itself.  Any other use runs the
     real ``__init__`` first.  If it fails, the next use runs it again and
     raises the same error.
     """

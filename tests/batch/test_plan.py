@@ -73,7 +73,7 @@ def test_small_runs_get_small_units():
 
 
 class _Busy:
-    """A listing endpoint that answered 503 to every one of three attempts."""
+    """A listing endpoint that responded with 503 to all three attempts."""
 
     client = type("Client", (), {"api_url": "http://looker.test/api/4.0"})
 
