@@ -7,12 +7,19 @@ import base64
 import http.client
 import http.server
 import json
+import ssl
+import subprocess
 import threading
 from urllib.parse import urlsplit
 
 import pytest
 
-from helpers import run_cli, write_config
+from lookervault.config import Credentials
+from lookervault.errors import LookerUnreachable
+from lookervault.looker.login import OwnLogin
+from lookervault.looker.route import route_for
+
+from helpers import CLIENT_ID, CLIENT_SECRET, run_cli, write_config
 
 PROXY_USER = "backup"
 PROXY_PASSWORD = "pr0xy-p@ss"
@@ -118,6 +125,8 @@ def test_wrong_proxy_password_is_reported(tmp_path, start_simulator, proxy):
         ("http://[bad", "[bad"),
         ("3128", "3128"),
         ("http://:3128", ":3128"),
+        ("http://u:p@127.0.0.1:9/MyS3cretPart@127.0.0.1:3128", "MyS3cretPart"),
+        ("http://user:p@ss/w#rd@127.0.0.1:3128", "w#rd"),
     ],
 )
 def test_invalid_proxy_url_exits_2_unshown(tmp_path, proxy, secret):
@@ -130,3 +139,66 @@ def test_invalid_proxy_url_exits_2_unshown(tmp_path, proxy, secret):
     assert "Traceback" not in stderr
     assert secret not in stderr
     assert json.loads(result.stdout)["exit_code"] == 2
+
+
+@pytest.fixture
+def tls_proxy(tmp_path):
+    """The forwarding proxy over TLS, with a certificate no authority signed."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName = IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ForwardingProxy)
+    server.forwarded, server.refused, server.lock = [], 0, threading.Lock()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, cert
+    server.shutdown()
+    server.server_close()
+
+
+def _tls_proxy_url(proxy) -> str:
+    password = PROXY_PASSWORD.replace("@", "%40")
+    return f"https://{PROXY_USER}:{password}@127.0.0.1:{proxy.server_address[1]}"
+
+
+def test_run_through_https_proxy_checks_it(tmp_path, start_simulator, tls_proxy):
+    """An https:// proxy in front of an http:// Looker is trusted only with
+    its authority in REQUESTS_CA_BUNDLE."""
+    proxy, cert = tls_proxy
+    simulator = start_simulator(counts={"dashboards": 2})
+    config = write_config(tmp_path, simulator.base_url, types=["dashboards"])
+    url = _tls_proxy_url(proxy)
+    env = {"HTTP_PROXY": url, "http_proxy": url, "NO_PROXY": "", "no_proxy": ""}
+    untrusted = run_cli("run", config, env={**env, "REQUESTS_CA_BUNDLE": ""})
+    assert untrusted.returncode == 1, untrusted.stderr.decode()[-2000:]
+    assert proxy.forwarded == []
+    trusted = run_cli("run", config, env={**env, "REQUESTS_CA_BUNDLE": str(cert)})
+    assert trusted.returncode == 0, trusted.stderr.decode()[-2000:]
+    assert "/api/4.0/login" in proxy.forwarded
+
+
+def test_login_checks_https_proxy_certificate(start_simulator, tls_proxy, monkeypatch):
+    """The login sends the client secret through the proxy: requests alone
+    would not check an https:// proxy in front of an http:// URL."""
+    proxy, cert = tls_proxy
+    simulator = start_simulator(counts={"dashboards": 1})
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, _tls_proxy_url(proxy))
+    for name in ("NO_PROXY", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    credentials = Credentials(simulator.base_url, CLIENT_ID, CLIENT_SECRET)
+    untrusted = OwnLogin(credentials, route_for(simulator.base_url))
+    with pytest.raises(LookerUnreachable):
+        untrusted.login()
+    assert proxy.forwarded == []
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    OwnLogin(credentials, route_for(simulator.base_url)).login()
+    assert "/api/4.0/login" in proxy.forwarded

@@ -51,7 +51,7 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Attempts at /versions before a transient status is reported; the waits
 # between them, 2, 4 and 8 s, give a restarting instance 14 s.
 CHECK_ATTEMPTS = 4
-# Bytes read at a time from a response body, between checks of its deadline.
+# The most bytes taken from a response body at a time.
 BODY_CHUNK_BYTES = 256 * 1024
 # The headers requests sends, so that Looker and proxies see the same
 # requests from logging in and from fetching.
@@ -208,10 +208,14 @@ class LookerClient:
 
 
 def _read_body(answer, deadline: float) -> bytes:
-    """Read a whole response body, or raise ReadTimeoutError at ``deadline``."""
+    """Read a whole response body, or raise ReadTimeoutError at ``deadline``.
+
+    ``read1`` returns what one read from the socket brings, so the deadline
+    is checked as bytes arrive, however slowly; ``read(n)`` would wait for n.
+    """
     chunks = []
     try:
-        for chunk in answer.stream(BODY_CHUNK_BYTES):
+        while chunk := answer.read1(BODY_CHUNK_BYTES):
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 raise urllib3.exceptions.ReadTimeoutError(
@@ -277,7 +281,7 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
     options = {"maxsize": max(size, 1), "block": False}
     proxy_tls = bool(route.proxy) and route.proxy.lower().startswith("https:")
     if credentials.base_url.startswith("https:") or proxy_tls:
-        options["ssl_context"] = _tls_context(credentials, route)
+        options["ssl_context"] = tls_context(credentials, route)
         if not credentials.verify_ssl:
             options["assert_hostname"] = False
     if not route.proxy:
@@ -301,7 +305,7 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
         ) from None
 
 
-def _tls_context(credentials: Credentials, route: Route) -> ssl.SSLContext:
+def tls_context(credentials: Credentials, route: Route) -> ssl.SSLContext:
     """Return one TLS context for every connection of this process.
 
     Given only a CA file, urllib3 would read it again for each new

@@ -17,8 +17,13 @@ import requests
 
 from lookervault.config import Credentials
 from lookervault.errors import LoginFailed, LookerUnreachable
-from lookervault.looker.client import API_VERSION, USER_AGENT, LookerClient
-from lookervault.looker.route import route_for
+from lookervault.looker.client import (
+    API_VERSION,
+    USER_AGENT,
+    LookerClient,
+    tls_context,
+)
+from lookervault.looker.route import Route, route_for
 from lookervault.looker.sdk import (
     ApiSettings,
     AuthSession,
@@ -43,7 +48,7 @@ def logged_in_client(credentials: Credentials, pool_size: int) -> LookerClient:
     called, which callers do after :meth:`LookerClient.check_api`.
     """
     route = route_for(credentials.base_url, credentials.verify_ssl)
-    return LookerClient(credentials, OwnLogin(credentials), route, pool_size)
+    return LookerClient(credentials, OwnLogin(credentials, route), route, pool_size)
 
 
 class OwnLogin:
@@ -55,11 +60,11 @@ class OwnLogin:
     of them reports its token rejected.
     """
 
-    def __init__(self, credentials: Credentials):
+    def __init__(self, credentials: Credentials, route: Route | None = None):
         self.credentials = credentials
         self.logins = 0
         self._lock = threading.Lock()
-        self._sdk = _SdkLogin(credentials)
+        self._sdk = _SdkLogin(credentials, route or Route())
         self._authorization: dict[str, str] | None = None
         self._renew_at = 0.0
         self._retry_at = 0.0
@@ -146,10 +151,10 @@ def token_lifetime(expires_in: int | None) -> float:
 class _SdkLogin:
     """One looker-sdk AuthSession, turning its errors into ours."""
 
-    def __init__(self, credentials: Credentials):
+    def __init__(self, credentials: Credentials, route: Route):
         self.credentials = credentials
         settings = _SdkSettings(credentials)
-        self._transport = _StatusTransport(settings, Session())
+        self._transport = _StatusTransport(settings, _login_session(credentials, route))
         self._auth = AuthSession(
             settings, self._transport, serialize.deserialize40, API_VERSION
         )
@@ -184,6 +189,34 @@ class _SdkLogin:
             f"login failed with HTTP {status} from {url}: "
             f"{_first_line(exc.message)[:200]}"
         )
+
+
+def _login_session(credentials: Credentials, route: Route) -> requests.Session:
+    """Return the session the login sends its request through.
+
+    requests leaves the certificate of an https:// proxy unchecked when the
+    URL behind it is http:// (requests 2.34), and the login sends the client
+    secret through it.  So an https:// proxy gets the TLS context fetching
+    uses: the same authorities, and ``verify_ssl``.
+    """
+    session = Session()
+    if route.proxy and route.proxy.lower().startswith("https:"):
+        adapter = _ProxyTlsAdapter(tls_context(credentials, route))
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+    return session
+
+
+class _ProxyTlsAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose proxy connections use one given TLS context."""
+
+    def __init__(self, context):
+        self.context = context
+        super().__init__()
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        proxy_kwargs.setdefault("proxy_ssl_context", self.context)
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
 
 
 class Session(requests.Session):

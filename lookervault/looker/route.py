@@ -74,10 +74,16 @@ def _check_proxy(proxy: str, variable: str) -> None:
     """
     try:
         # Also checks that the port is a number from 0 to 65535.
-        host = urllib3.util.parse_url(proxy).host
+        parts = urllib3.util.parse_url(proxy)
     except (ValueError, urllib3.exceptions.HTTPError):
-        host = None
-    if not host or host.isdigit() or proxy != proxy.strip():
+        parts = None
+    host = parts.host if parts else None
+    # A path, query or fragment means an unencoded / ? or # cut the URL
+    # short, most likely inside the password.
+    extra = parts and (
+        parts.path not in (None, "", "/") or parts.query or parts.fragment
+    )
+    if not host or host.isdigit() or extra or proxy != proxy.strip():
         raise ConfigInvalid(
             f"{variable} is not a valid proxy URL (its value is not shown, as it "
             "may contain a password); set it to http://HOST:PORT, with "

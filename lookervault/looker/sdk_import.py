@@ -13,6 +13,10 @@ package does not have yet, such as ``looker_sdk.init40``, ``looker_sdk.sdk``
 or a star import, runs the real ``__init__`` in the same module object.  It
 runs once, under a lock, so code that wants the typed SDK in the same
 process still gets it.
+
+NOTE: until that first use, ``dir()`` and ``vars()`` of the package list only
+the runtime modules, so introspection such as tab completion misses
+``init40`` and the rest.
 """
 
 from __future__ import annotations
