@@ -51,7 +51,7 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Attempts at /versions before a transient status is reported; the waits
 # between them, 2, 4 and 8 s, give a restarting instance 14 s.
 CHECK_ATTEMPTS = 4
-# The most bytes taken from a response body at a time.
+# The maximum number of bytes one read takes from a response body.
 BODY_CHUNK_BYTES = 256 * 1024
 # The headers requests sends, so that Looker and proxies see the same
 # requests from logging in and from fetching.
@@ -279,8 +279,7 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
     # urllib3 keeps one connection per host by default; with more threads it
     # would open and discard a connection on most requests.
     options = {"maxsize": max(size, 1), "block": False}
-    proxy_tls = bool(route.proxy) and route.proxy.lower().startswith("https:")
-    if credentials.base_url.startswith("https:") or proxy_tls:
+    if credentials.base_url.startswith("https:") or route.proxy_uses_tls:
         options["ssl_context"] = tls_context(credentials, route)
         if not credentials.verify_ssl:
             options["assert_hostname"] = False
@@ -293,7 +292,7 @@ def _pool_manager(credentials: Credentials, route: Route, size: int):
     headers = (
         urllib3.util.make_headers(proxy_basic_auth=unquote(auth)) if auth else None
     )
-    if proxy_tls:
+    if route.proxy_uses_tls:
         # The proxy's certificate is checked as Looker's is, as requests does.
         options["proxy_ssl_context"] = options["ssl_context"]
     try:
@@ -337,7 +336,7 @@ def tls_context(credentials: Credentials, route: Route) -> ssl.SSLContext:
             context.load_verify_locations(cafile=bundle)
     except (ssl.SSLError, OSError) as exc:
         raise ConfigInvalid(
-            f"{variable} names {bundle}, which holds no readable certificate "
+            f"{variable} names {bundle}, which contains no readable certificate "
             f"({exc}); point it at the PEM file of the certificate authority "
             "that signed Looker's certificate, or unset it"
         ) from None

@@ -200,7 +200,7 @@ def _login_session(credentials: Credentials, route: Route) -> requests.Session:
     uses: the same authorities, and ``verify_ssl``.
     """
     session = Session()
-    if route.proxy and route.proxy.lower().startswith("https:"):
+    if route.proxy_uses_tls:
         adapter = _ProxyTlsAdapter(tls_context(credentials, route))
         session.mount("http://", adapter)
         session.mount("https://", adapter)

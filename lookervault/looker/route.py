@@ -34,6 +34,11 @@ class Route:
     ca_bundle_variable: str | None = None
 
     @property
+    def proxy_uses_tls(self) -> bool:
+        """True for an https:// proxy, whose own certificate is checked."""
+        return bool(self.proxy) and self.proxy.lower().startswith("https:")
+
+    @property
     def shown_proxy(self) -> str | None:
         """The proxy URL without its user name and password."""
         if not self.proxy:

@@ -116,7 +116,7 @@ def test_ca_bundle_without_a_certificate_is_named(monkeypatch, tmp_path):
     bundle = tmp_path / "empty.pem"
     bundle.write_text("")
     monkeypatch.setenv("CURL_CA_BUNDLE", str(bundle))
-    with pytest.raises(ConfigInvalid, match="empty.pem, which holds no readable"):
+    with pytest.raises(ConfigInvalid, match="empty.pem, which contains no readable"):
         _client()
 
 
@@ -130,7 +130,7 @@ class _NoToken:
 
 @pytest.fixture
 def raw_server():
-    """Serve one scripted HTTP answer per connection on 127.0.0.1."""
+    """Serve one scripted HTTP response per connection on 127.0.0.1."""
     listener = socket.create_server(("127.0.0.1", 0))
     answers = []
 

@@ -54,7 +54,7 @@ def test_star_import_and_submodule_attributes_work():
     assert _python(code) == ["True", "Dashboard"]
 
 
-def test_threads_using_the_package_at_once_all_get_it():
+def test_concurrent_first_use_gets_init40():
     code = (
         "import threading, lookervault.looker.login, looker_sdk\n"
         "found = []\n"
